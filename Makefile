@@ -1,0 +1,51 @@
+# rsnpu: the two commands are `make run` and `make test`. See README.md.
+BUILD     ?= build
+JOBS      ?= 2
+CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=Release
+CTEST     := ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+.PHONY: all help deps configure build run test test-unit test-rtl lint clean
+
+all: build
+
+help:
+	@echo "make run        install missing packages, build, run the default RTL regression"
+	@echo "make test       install missing packages, build, run the test suite (CI)"
+	@echo "make build      configure and build everything into $(BUILD)/"
+	@echo "make lint       Verilator -Wall lint and Yosys structural check of the RTL"
+	@echo "make test-unit  golden model and configuration tests only"
+	@echo "make test-rtl   PE RTL tests only"
+	@echo "make deps       check/install the Debian packages"
+	@echo "make clean      remove $(BUILD)/"
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) $(CMAKE_ARGS)
+
+configure: deps
+	cmake -S . -B $(BUILD) $(CMAKE_ARGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/rsnpu pe-regress --config tiny --config eyeriss --count 200 \
+	  --json $(BUILD)/reports/pe_regress.json
+
+test: build
+	@mkdir -p $(BUILD)/reports
+	$(CTEST) -L 'unit|rtl|lint'
+
+test-unit: build
+	$(CTEST) -L unit
+
+test-rtl: build
+	$(CTEST) -L rtl
+
+lint: build
+	$(CTEST) -L lint
+
+clean:
+	rm -rf $(BUILD)

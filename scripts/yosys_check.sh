@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Yosys parse and structural check of the RTL, as a quality gate.
+# Fails on any Yosys error, on "implicitly declared" or "no driver" warnings (Yosys 0.23
+# silently mis-reads some constructs and only warns, see ../shared/TOOLCHAIN.md), on latches,
+# and on any problem `check -assert` finds (multiple drivers, combinational loops).
+# usage: yosys_check.sh TOP LOGFILE file.sv...
+set -euo pipefail
+top=$1; log=$2; shift 2
+mkdir -p "$(dirname "$log")"
+if ! yosys -l "$log" -q -p "read_verilog -sv $*; hierarchy -check -top $top; proc; opt_clean; check -assert" \
+    >/dev/null 2>&1; then
+  echo "yosys_check: Yosys failed on top '$top'; log: $log" >&2
+  grep -E 'ERROR|Error' "$log" | head -20 >&2 || true
+  exit 1
+fi
+bad=$(grep -nE 'implicitly declared|no driver|^Latch inferred' "$log" || true)
+if [ -n "$bad" ]; then
+  echo "yosys_check: forbidden warnings for top '$top' (log: $log):" >&2
+  echo "$bad" >&2
+  exit 1
+fi
+nwarn=$(grep -c 'Warning' "$log" || true)
+if [ "$nwarn" != "0" ]; then
+  echo "yosys_check: $nwarn Yosys warning(s) for top '$top' (log: $log):" >&2
+  grep -A2 'Warning' "$log" >&2
+  exit 1
+fi
+echo "yosys_check: $top clean (log: $log)"

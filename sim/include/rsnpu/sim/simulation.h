@@ -1,0 +1,115 @@
+// Clocked wrapper around a Verilated model: owns the VerilatedContext and the model, drives
+// clk_i / rst_ni, optionally records an FST waveform, and turns RTL assertion failures into
+// an error the harness can report (instead of Verilator's default abort).
+//
+// Waveforms: set RSNPU_WAVES=<directory> (or pass SimOptions::wave_path) and every
+// Simulation writes <directory>/<name>.fst, which GTKWave opens.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <verilated.h>
+#include <verilated_fst_c.h>
+
+namespace rsnpu::sim {
+
+struct SimOptions {
+  std::string name = "sim";       // used for the waveform file name
+  std::string wave_path;          // empty: from RSNPU_WAVES, else no waveform
+  uint64_t seed = 1;              // Verilator's random initial values (--x-initial unique)
+  int clock_period_ps = 5000;     // 200 MHz
+};
+
+// Directory from RSNPU_WAVES, or empty.
+inline std::string wave_dir_from_env() {
+  const char* dir = std::getenv("RSNPU_WAVES");
+  return dir ? std::string(dir) : std::string();
+}
+
+template <typename Model>
+class Simulation {
+ public:
+  explicit Simulation(const SimOptions& opt) : opt_(opt), ctx_(std::make_unique<VerilatedContext>()) {
+    ctx_->fatalOnError(false);  // a failed assertion sets gotError(); the harness reports it
+    ctx_->randReset(2);         // randomize uninitialized state: reset bugs show up
+    // Verilator wants a seed in [1, 2^31); spread small test seeds over that range.
+    ctx_->randSeed(static_cast<int>(1 + (opt.seed * 2654435761ull) % 2147483646ull));
+    ctx_->timeunit(-12);
+    ctx_->timeprecision(-12);
+    std::string wave = opt.wave_path;
+    if (wave.empty()) {
+      const std::string dir = wave_dir_from_env();
+      if (!dir.empty()) wave = (std::filesystem::path(dir) / (opt.name + ".fst")).string();
+    }
+    if (!wave.empty()) ctx_->traceEverOn(true);
+    model_ = std::make_unique<Model>(ctx_.get(), "TOP");
+    if (!wave.empty()) {
+      std::filesystem::create_directories(std::filesystem::path(wave).parent_path().empty()
+                                              ? std::filesystem::path(".")
+                                              : std::filesystem::path(wave).parent_path());
+      trace_ = std::make_unique<VerilatedFstC>();
+      model_->trace(trace_.get(), 99);
+      trace_->open(wave.c_str());
+      wave_path_ = wave;
+    }
+    model_->clk_i = 0;
+    model_->rst_ni = 0;
+    model_->eval();
+  }
+
+  ~Simulation() { finish(); }
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  Model& dut() { return *model_; }
+  uint64_t cycle() const { return cycle_; }
+  bool assertion_failed() const { return ctx_->gotError(); }
+  const std::string& wave_path() const { return wave_path_; }
+
+  // Settle combinational logic after inputs changed (clock low).
+  void eval() { model_->eval(); }
+
+  // One clock cycle: rising edge, then falling edge. Inputs must be set before the call.
+  void tick() {
+    model_->clk_i = 1;
+    model_->eval();
+    ctx_->timeInc(opt_.clock_period_ps / 2);
+    if (trace_) trace_->dump(ctx_->time());
+    model_->clk_i = 0;
+    model_->eval();
+    ctx_->timeInc(opt_.clock_period_ps / 2);
+    if (trace_) trace_->dump(ctx_->time());
+    ++cycle_;
+  }
+
+  // Synchronous active-low reset for 'cycles' clock cycles.
+  void reset(int cycles = 4) {
+    model_->rst_ni = 0;
+    for (int i = 0; i < cycles; ++i) tick();
+    model_->rst_ni = 1;
+    model_->eval();
+  }
+
+  // Final phase: run final blocks, close the waveform. Safe to call twice.
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    model_->final();
+    if (trace_) trace_->close();
+  }
+
+ private:
+  SimOptions opt_;
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<VerilatedFstC> trace_;
+  std::string wave_path_;
+  uint64_t cycle_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace rsnpu::sim
