@@ -1,4 +1,5 @@
 // The configuration source of truth reaches the C++ side and the RTL identically.
+#include <memory>
 #include <set>
 #include <string>
 
@@ -50,6 +51,21 @@ TEST(Config, EveryModelMatchesItsConstants) {
   };
   std::apply([&](auto... traits) { (check(traits), ...); }, rsnpu::model::AllPeModels{});
   EXPECT_EQ(built, int(std::tuple_size_v<rsnpu::model::AllPeModels>));
+}
+
+// Two simulations alive at once, of different and of the same configuration, destroyed in
+// either order (Verilator 5.006 deadlocked here before Simulation's destructor workaround).
+TEST(Config, SimulationsCoexist) {
+  {
+    rsnpu::tb::PeHarness<rsnpu::model::Pe_tiny> a(rsnpu::sim::SimOptions{});
+    rsnpu::tb::PeHarness<rsnpu::model::Pe_eyeriss> b(rsnpu::sim::SimOptions{});
+    EXPECT_NE(uint32_t(a.dut().cfg_sig_o), uint32_t(b.dut().cfg_sig_o));
+  }
+  auto a = std::make_unique<rsnpu::tb::PeHarness<rsnpu::model::Pe_tiny>>(rsnpu::sim::SimOptions{});
+  auto b = std::make_unique<rsnpu::tb::PeHarness<rsnpu::model::Pe_tiny>>(rsnpu::sim::SimOptions{});
+  a.reset();  // the older one first
+  b.reset();
+  SUCCEED();
 }
 
 // A model driven with another configuration's constants is refused at setup.

@@ -46,6 +46,7 @@ class Simulation {
       if (!dir.empty()) wave = (std::filesystem::path(dir) / (opt.name + ".fst")).string();
     }
     if (!wave.empty()) ctx_->traceEverOn(true);
+    Verilated::threadContextp(ctx_.get());
     model_ = std::make_unique<Model>(ctx_.get(), "TOP");
     if (!wave.empty()) {
       std::filesystem::create_directories(std::filesystem::path(wave).parent_path().empty()
@@ -61,7 +62,15 @@ class Simulation {
     model_->eval();
   }
 
-  ~Simulation() { finish(); }
+  // Verilator 5.006 unregisters a model's scopes through the thread's current context, not
+  // the model's own (verilator/verilator#8265): with two simulations alive, destroying one
+  // deadlocks unless its own context is made current first.
+  ~Simulation() {
+    finish();
+    if (trace_) trace_.reset();
+    Verilated::threadContextp(ctx_.get());
+    model_.reset();
+  }
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
