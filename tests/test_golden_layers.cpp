@@ -10,25 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "golden_reference.h"
 #include "rsnpu/golden/golden.h"
 
 namespace {
 
 using namespace rsnpu::golden;
-
-int64_t ref_wrap(__int128 v, int bits) {
-  const __int128 m = __int128{1} << bits;
-  __int128 r = v % m;
-  if (r < 0) r += m;
-  if (r >= m / 2) r -= m;
-  return static_cast<int64_t>(r);
-}
-
-int32_t ref_operand(int16_t word, Precision prec) {
-  if (prec == Precision::kInt16) return word;
-  const int low = word & 0xff;
-  return low >= 128 ? low - 256 : low;
-}
+using rsnpu::golden::test::ref_operand;
+using rsnpu::golden::test::ref_wrap;
 
 // Random 16-bit words. In INT8 the upper byte is garbage on purpose (the operand must
 // come from the low byte only).

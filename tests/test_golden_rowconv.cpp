@@ -10,19 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "golden_reference.h"
 #include "rsnpu/golden/golden.h"
 
 namespace {
 
 using namespace rsnpu::golden;
-
-int64_t ref_wrap(__int128 v, int bits) {
-  const __int128 m = __int128{1} << bits;
-  __int128 r = v % m;
-  if (r < 0) r += m;
-  if (r >= m / 2) r -= m;
-  return static_cast<int64_t>(r);
-}
+using rsnpu::golden::test::ref_operand;
+using rsnpu::golden::test::ref_wrap;
 
 std::string describe(const RowConvProblem& pr) {
   return fmt::format("s={} p={} q={} stride={} e={} prec={} acc_bits={} acc_in={}", pr.s, pr.p,

@@ -10,23 +10,18 @@
 #include <random>
 #include <stdexcept>
 
+#include "golden_reference.h"
 #include "rsnpu/golden/golden.h"
 
 namespace {
 
 using namespace rsnpu::golden;
+using rsnpu::golden::test::ref_operand;
+using rsnpu::golden::test::ref_wrap;
 
 constexpr int64_t kI64Min = std::numeric_limits<int64_t>::min();
 constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
 
-// Reference wrap: 128-bit modulo, then move the upper half of the range down.
-int64_t ref_wrap(__int128 v, int bits) {
-  const __int128 m = __int128{1} << bits;
-  __int128 r = v % m;
-  if (r < 0) r += m;
-  if (r >= m / 2) r -= m;
-  return static_cast<int64_t>(r);
-}
 
 // Reference requantize: floor((acc + 2^(sh-1)) / 2^sh) by explicit floor division.
 int16_t ref_requantize(int64_t acc, int sh, Precision prec, bool relu) {
