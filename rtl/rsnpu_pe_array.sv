@@ -1,0 +1,332 @@
+// Row-stationary PE array with its on-chip networks.
+//
+// - Filter and ifmap networks: one tagged bus each. A word goes, in one cycle, to every
+//   enabled PE whose programmed id (flt_id / ifm_id) equals the word's tag, and only when all
+//   of those PEs are ready (multicast). A PE therefore never sees a valid it cannot take.
+// - Psum network: in each column psums flow upward, from PE (r+1, c) into PE (r, c); PE
+//   (0, c) drives the column's output port. The PE whose psum_port bit is set takes its
+//   psum_in from the column's input port instead (the bottom of that column's chain).
+// - Program: one shared PE program (cfg_*_i) for all PEs; per-PE routing (enable, ids,
+//   psum source, accumulate) written through route_*_i while the array is idle.
+// - start_i starts every enabled PE; done_o pulses when all of them are done. err_code_o
+//   holds the first error any PE reported in the job, or PeErrNoPe if no PE is enabled.
+module rsnpu_pe_array (
+  input  logic                                            clk_i,
+  input  logic                                            rst_ni,
+
+  // Per-PE routing, one PE per write (only while idle)
+  input  logic                                            route_we_i,
+  input  logic [rsnpu_pkg::PeRowIdxW-1:0]                 route_row_i,
+  input  logic [rsnpu_pkg::PeColIdxW-1:0]                 route_col_i,
+  input  logic                                            route_en_i,
+  input  logic [rsnpu_pkg::NocTagW-1:0]                   route_flt_id_i,
+  input  logic [rsnpu_pkg::NocTagW-1:0]                   route_ifm_id_i,
+  input  logic                                            route_psum_port_i,
+  input  logic                                            route_acc_in_i,
+
+  // Shared PE program (see rsnpu_pe)
+  input  logic                                            start_i,
+  input  logic [rsnpu_pkg::PeSLenW-1:0]                   cfg_s_i,
+  input  logic [rsnpu_pkg::PePLenW-1:0]                   cfg_p_i,
+  input  logic [rsnpu_pkg::PeQLenW-1:0]                   cfg_q_i,
+  input  logic [rsnpu_pkg::PeStrideW-1:0]                 cfg_stride_i,
+  input  logic [rsnpu_pkg::PeELenW-1:0]                   cfg_e_i,
+  input  logic [rsnpu_pkg::PeRowsW-1:0]                   cfg_rows_i,
+  input  rsnpu_pkg::prec_e                                cfg_prec_i,
+  input  logic                                            cfg_flt_load_i,
+
+  // Status
+  output logic                                            busy_o,
+  output logic                                            done_o,
+  output logic                                            err_o,
+  output rsnpu_pkg::pe_err_e                              err_code_o,
+  output logic [31:0]                                     cfg_sig_o,
+
+  // Filter network
+  input  logic                                            flt_valid_i,
+  output logic                                            flt_ready_o,
+  input  logic [rsnpu_pkg::NocTagW-1:0]                   flt_tag_i,
+  input  rsnpu_pkg::word_t                                flt_data_i,
+
+  // Ifmap network
+  input  logic                                            ifm_valid_i,
+  output logic                                            ifm_ready_o,
+  input  logic [rsnpu_pkg::NocTagW-1:0]                   ifm_tag_i,
+  input  rsnpu_pkg::word_t                                ifm_data_i,
+
+  // Psums into the bottom of each column chain (column c: bits [c*AccW +: AccW])
+  input  logic [rsnpu_pkg::PeCols-1:0]                    psum_in_valid_i,
+  output logic [rsnpu_pkg::PeCols-1:0]                    psum_in_ready_o,
+  input  logic [rsnpu_pkg::PeCols*rsnpu_pkg::AccW-1:0]    psum_in_data_i,
+
+  // Psums out of the top of each column
+  output logic [rsnpu_pkg::PeCols-1:0]                    psum_out_valid_o,
+  input  logic [rsnpu_pkg::PeCols-1:0]                    psum_out_ready_i,
+  output logic [rsnpu_pkg::PeCols*rsnpu_pkg::AccW-1:0]    psum_out_data_o,
+
+  // Activity this cycle: how many PEs did each action (see rsnpu_pe evt_*_o)
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_mac_o,
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_skip_o,
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_flt_rd_o,
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_flt_wr_o,
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_ifm_rd_o,
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_ifm_wr_o,
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_psum_rd_o,
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_psum_wr_o
+);
+
+  localparam int unsigned Rows = rsnpu_pkg::PeRows;
+  localparam int unsigned Cols = rsnpu_pkg::PeCols;
+  localparam int unsigned NumPes = rsnpu_pkg::NumPes;
+  localparam int unsigned AccW = rsnpu_pkg::AccW;
+  localparam int unsigned TagW = rsnpu_pkg::NocTagW;
+  localparam int unsigned CountW = rsnpu_pkg::PeCountW;
+
+  function automatic logic [CountW-1:0] popcount(input logic [NumPes-1:0] v);
+    logic [CountW-1:0] n;
+    n = '0;
+    for (int i = 0; i < NumPes; i++) begin
+      n = n + CountW'(v[i]);
+    end
+    popcount = n;
+  endfunction
+
+  // Per-PE signals, PE index i = r * Cols + c.
+  logic [NumPes-1:0] en, flt_match, ifm_match, pe_flt_ready, pe_ifm_ready;
+  logic [NumPes-1:0] pe_done, pe_err, pe_start;
+  logic [NumPes-1:0] pe_pin_valid, pe_pin_ready, pe_port;
+  logic [NumPes-1:0] pe_pout_valid, pe_pout_ready;
+  logic [NumPes*AccW-1:0] pe_pin_data, pe_pout_data;
+  logic [NumPes*3-1:0] pe_err_code;
+  logic [NumPes-1:0] pe_evt_mac, pe_evt_skip, pe_evt_flt_rd, pe_evt_flt_wr;
+  logic [NumPes-1:0] pe_evt_ifm_rd, pe_evt_ifm_wr, pe_evt_psum_rd, pe_evt_psum_wr;
+  logic [NumPes-1:0] pe_busy;
+  logic [NumPes*32-1:0] pe_sig;
+  logic flt_all_ready, ifm_all_ready;
+
+  // Multicast: the bus is ready when every addressed PE is ready.
+  assign flt_all_ready = &(~flt_match | pe_flt_ready);
+  assign ifm_all_ready = &(~ifm_match | pe_ifm_ready);
+  assign flt_ready_o = flt_all_ready;
+  assign ifm_ready_o = ifm_all_ready;
+
+  // Array control: start all enabled PEs, finish when all of them finished.
+  logic busy_d, busy_q, done_d, done_q;
+  rsnpu_pkg::pe_err_e err_d, err_q;
+  logic [NumPes-1:0] fin_d, fin_q;
+  logic first_err_found;
+  logic [2:0] first_err;
+
+  always_comb begin
+    first_err_found = 1'b0;
+    first_err = 3'd0;
+    for (int i = 0; i < NumPes; i++) begin
+      if (!first_err_found && pe_done[i] && pe_err[i]) begin
+        first_err_found = 1'b1;
+        first_err = pe_err_code[i*3 +: 3];
+      end
+    end
+  end
+
+  always_comb begin
+    busy_d = busy_q;
+    done_d = 1'b0;
+    err_d = err_q;
+    fin_d = fin_q | pe_done;
+    pe_start = '0;
+    if (start_i) begin
+      if (busy_q) begin
+        err_d = rsnpu_pkg::PeErrStartBusy;
+      end else if (en == '0) begin
+        err_d = rsnpu_pkg::PeErrNoPe;
+        done_d = 1'b1;
+      end else begin
+        busy_d = 1'b1;
+        err_d = rsnpu_pkg::PeErrNone;
+        fin_d = '0;
+        pe_start = en;
+      end
+    end
+    if (busy_q && first_err_found && err_q == rsnpu_pkg::PeErrNone) begin
+      // Decode rather than cast: Yosys 0.23 rejects casts to a typedef.
+      unique case (first_err)
+        3'd1: err_d = rsnpu_pkg::PeErrZeroField;
+        3'd2: err_d = rsnpu_pkg::PeErrPsumSpad;
+        3'd3: err_d = rsnpu_pkg::PeErrIfmapSpad;
+        3'd4: err_d = rsnpu_pkg::PeErrFilterSpad;
+        3'd5: err_d = rsnpu_pkg::PeErrNoFilters;
+        3'd6: err_d = rsnpu_pkg::PeErrStartBusy;
+        default: err_d = rsnpu_pkg::PeErrNoPe;  // a PE never reports 0 or 7 with err_o set
+      endcase
+    end
+    if (busy_q && ((fin_q | ~en) == '1)) begin
+      busy_d = 1'b0;
+      done_d = 1'b1;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      busy_q <= 1'b0;
+      done_q <= 1'b0;
+      err_q <= rsnpu_pkg::PeErrNone;
+      fin_q <= '0;
+    end else begin
+      busy_q <= busy_d;
+      done_q <= done_d;
+      err_q <= err_d;
+      fin_q <= fin_d;
+    end
+  end
+
+  assign busy_o = busy_q;
+  assign done_o = done_q;
+  assign err_o = (err_q != rsnpu_pkg::PeErrNone);
+  assign err_code_o = err_q;
+  assign cfg_sig_o = pe_sig[31:0];
+  assign evt_mac_o = popcount(pe_evt_mac);
+  assign evt_skip_o = popcount(pe_evt_skip);
+  assign evt_flt_rd_o = popcount(pe_evt_flt_rd);
+  assign evt_flt_wr_o = popcount(pe_evt_flt_wr);
+  assign evt_ifm_rd_o = popcount(pe_evt_ifm_rd);
+  assign evt_ifm_wr_o = popcount(pe_evt_ifm_wr);
+  assign evt_psum_rd_o = popcount(pe_evt_psum_rd);
+  assign evt_psum_wr_o = popcount(pe_evt_psum_wr);
+
+  // Column psum input ports: the PE of the column with psum_port set takes them.
+  for (genvar c = 0; c < Cols; c++) begin : gen_col_port
+    logic [Rows-1:0] takes;
+    for (genvar r = 0; r < Rows; r++) begin : gen_takes
+      assign takes[r] = pe_port[r*Cols+c] && pe_pin_ready[r*Cols+c];
+    end
+    assign psum_in_ready_o[c] = |takes;
+    assign psum_out_valid_o[c] = pe_pout_valid[c];
+    assign pe_pout_ready[c] = psum_out_ready_i[c];
+    assign psum_out_data_o[c*AccW +: AccW] = pe_pout_data[c*AccW +: AccW];
+  end
+
+  for (genvar r = 0; r < Rows; r++) begin : gen_row
+    for (genvar c = 0; c < Cols; c++) begin : gen_col
+      localparam int unsigned I = r * Cols + c;
+
+      // Routing registers of this PE.
+      logic en_d, en_q, port_d, port_q, acc_in_d, acc_in_q;
+      logic [TagW-1:0] flt_id_d, flt_id_q, ifm_id_d, ifm_id_q;
+      logic sel;
+      assign sel = route_we_i && (route_row_i == rsnpu_pkg::PeRowIdxW'(r)) &&
+                   (route_col_i == rsnpu_pkg::PeColIdxW'(c));
+
+      always_comb begin
+        en_d = en_q;
+        port_d = port_q;
+        acc_in_d = acc_in_q;
+        flt_id_d = flt_id_q;
+        ifm_id_d = ifm_id_q;
+        if (sel) begin
+          en_d = route_en_i;
+          // The bottom row has no PE below it: it always takes the column port.
+          port_d = route_psum_port_i || (r == Rows - 1);
+          acc_in_d = route_acc_in_i;
+          flt_id_d = route_flt_id_i;
+          ifm_id_d = route_ifm_id_i;
+        end
+      end
+
+      always_ff @(posedge clk_i) begin
+        if (!rst_ni) begin
+          en_q <= 1'b0;
+          port_q <= (r == Rows - 1);
+          acc_in_q <= 1'b0;
+          flt_id_q <= '0;
+          ifm_id_q <= '0;
+        end else begin
+          en_q <= en_d;
+          port_q <= port_d;
+          acc_in_q <= acc_in_d;
+          flt_id_q <= flt_id_d;
+          ifm_id_q <= ifm_id_d;
+        end
+      end
+
+      assign en[I] = en_q;
+      assign pe_port[I] = port_q;
+      assign flt_match[I] = en_q && (flt_id_q == flt_tag_i);
+      assign ifm_match[I] = en_q && (ifm_id_q == ifm_tag_i);
+
+      // Psum source: the column port or the PE below.
+      if (r == Rows - 1) begin : gen_from_port
+        assign pe_pin_valid[I] = en_q && psum_in_valid_i[c];
+        assign pe_pin_data[I*AccW +: AccW] = psum_in_data_i[c*AccW +: AccW];
+      end else begin : gen_from_below
+        // A disabled PE sees no psums (the column port may be busy serving another PE).
+        assign pe_pin_valid[I] = en_q && (port_q ? psum_in_valid_i[c] : pe_pout_valid[I+Cols]);
+        assign pe_pin_data[I*AccW +: AccW] = port_q ? psum_in_data_i[c*AccW +: AccW]
+                                                    : pe_pout_data[(I+Cols)*AccW +: AccW];
+        // The PE below drains into this one unless this one listens to the port.
+        assign pe_pout_ready[I+Cols] = !port_q && pe_pin_ready[I];
+      end
+
+      rsnpu_pe u_pe (
+        .clk_i           (clk_i),
+        .rst_ni          (rst_ni),
+        .start_i         (pe_start[I]),
+        .cfg_s_i         (cfg_s_i),
+        .cfg_p_i         (cfg_p_i),
+        .cfg_q_i         (cfg_q_i),
+        .cfg_stride_i    (cfg_stride_i),
+        .cfg_e_i         (cfg_e_i),
+        .cfg_rows_i      (cfg_rows_i),
+        .cfg_prec_i      (cfg_prec_i),
+        .cfg_flt_load_i  (cfg_flt_load_i),
+        .cfg_acc_in_i    (acc_in_q),
+        .busy_o          (pe_busy[I]),
+        .done_o          (pe_done[I]),
+        .err_o           (pe_err[I]),
+        .err_code_o      (pe_err_code[I*3 +: 3]),
+        .cfg_sig_o       (pe_sig[I*32 +: 32]),
+        .flt_valid_i     (flt_valid_i && flt_match[I] && flt_all_ready),
+        .flt_ready_o     (pe_flt_ready[I]),
+        .flt_data_i      (flt_data_i),
+        .ifm_valid_i     (ifm_valid_i && ifm_match[I] && ifm_all_ready),
+        .ifm_ready_o     (pe_ifm_ready[I]),
+        .ifm_data_i      (ifm_data_i),
+        .psum_in_valid_i (pe_pin_valid[I]),
+        .psum_in_ready_o (pe_pin_ready[I]),
+        .psum_in_data_i  (pe_pin_data[I*AccW +: AccW]),
+        .psum_out_valid_o(pe_pout_valid[I]),
+        .psum_out_ready_i(pe_pout_ready[I]),
+        .psum_out_data_o (pe_pout_data[I*AccW +: AccW]),
+        .evt_mac_o       (pe_evt_mac[I]),
+        .evt_skip_o      (pe_evt_skip[I]),
+        .evt_flt_rd_o    (pe_evt_flt_rd[I]),
+        .evt_flt_wr_o    (pe_evt_flt_wr[I]),
+        .evt_ifm_rd_o    (pe_evt_ifm_rd[I]),
+        .evt_ifm_wr_o    (pe_evt_ifm_wr[I]),
+        .evt_psum_rd_o   (pe_evt_psum_rd[I]),
+        .evt_psum_wr_o   (pe_evt_psum_wr[I])
+      );
+    end
+  end
+
+  // -------------------------------------------------------------------------------------
+  // Assertions
+  // -------------------------------------------------------------------------------------
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      // Every word on a network reaches at least one PE (a word nobody takes is a feeder bug).
+      if (flt_valid_i) assert (flt_match != '0);
+      if (ifm_valid_i) assert (ifm_match != '0);
+      // Routing changes only while idle; no PE runs while the array is idle.
+      if (route_we_i) assert (!busy_q);
+      if (!busy_q) assert (pe_busy == '0);
+    end
+    // Bus inputs hold while valid and not ready; outputs hold while valid and not ready.
+    if (rst_ni && $past(rst_ni) && $past(flt_valid_i) && !$past(flt_ready_o)) begin
+      assert (flt_valid_i && flt_tag_i == $past(flt_tag_i) && flt_data_i == $past(flt_data_i));
+    end
+    if (rst_ni && $past(rst_ni) && $past(ifm_valid_i) && !$past(ifm_ready_o)) begin
+      assert (ifm_valid_i && ifm_tag_i == $past(ifm_tag_i) && ifm_data_i == $past(ifm_data_i));
+    end
+  end
+
+endmodule
