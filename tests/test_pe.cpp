@@ -235,7 +235,9 @@ TYPED_TEST(PeDirected, FullThroughputWithoutStalls) {
 }
 
 TYPED_TEST(PeDirected, WaveformOnRequest) {
-  const auto dir = std::filesystem::temp_directory_path() / "rsnpu_wave_test";
+  // One directory per configuration: CTest runs the typed tests in parallel.
+  const auto dir = std::filesystem::temp_directory_path() /
+                   fmt::format("rsnpu_wave_test_{}", TestFixture::kCfg.name);
   std::filesystem::remove_all(dir);
   sim::SimOptions o;
   o.name = "pe_wave";
