@@ -3,7 +3,9 @@
 //
 // Environment: RSNPU_ARRAY_LAYERS=N overrides the layers per chunk, RSNPU_SEED=S the first
 // seed, RSNPU_WAVES=dir writes an FST per layer.
+#include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <random>
 #include <string>
 
@@ -44,8 +46,23 @@ LayerData random_data(const tb::ConvLayer& l, uint64_t seed) {
   return d;
 }
 
+struct LayerRun {
+  std::string diff;           // empty: bit-exact
+  uint64_t cycles = 0, mac_slots = 0;
+  double wall_seconds = 0;
+};
+
+template <typename Traits>
+LayerRun run_layer_stats(const tb::ConvLayer& l, uint64_t seed, const tb::ArrayKnobs& k);
+
 template <typename Traits>
 std::string run_layer(const tb::ConvLayer& l, uint64_t seed, const tb::ArrayKnobs& k) {
+  return run_layer_stats<Traits>(l, seed, k).diff;
+}
+
+template <typename Traits>
+LayerRun run_layer_stats(const tb::ConvLayer& l, uint64_t seed, const tb::ArrayKnobs& k) {
+  LayerRun out;
   const tb::ArrayPass pass = tb::map_single_pass(Traits::kCfg, l);
   const LayerData d = random_data(l, seed);
   const tb::ArrayStimulus st =
@@ -61,7 +78,10 @@ std::string run_layer(const tb::ConvLayer& l, uint64_t seed, const tb::ArrayKnob
     for (int x = 0; x < pass.f_out; ++x) {
       for (int m = 0; m < l.m; ++m) {
         const std::size_t i = (std::size_t(fold) * pass.f_out + x) * pass.p + m;
-        if (st.expect_out[col].at(i) != ref.at(0, m, e, x)) return "stimulus expectation broken";
+        if (st.expect_out[col].at(i) != ref.at(0, m, e, x)) {
+          out.diff = "stimulus expectation broken";
+          return out;
+        }
       }
     }
   }
@@ -70,9 +90,14 @@ std::string run_layer(const tb::ConvLayer& l, uint64_t seed, const tb::ArrayKnob
   so.seed = seed;
   tb::ArrayHarness<Traits> h(so);
   h.program(st.routes);
+  const auto t0 = std::chrono::steady_clock::now();
   const tb::ArrayRunResult got = h.run(l, pass, st, k);
+  out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   h.finish();
-  return tb::compare_array_run(st, got);
+  out.diff = tb::compare_array_run(st, got);
+  out.cycles = got.cycles;
+  out.mac_slots = st.mac_slots;
+  return out;
 }
 
 tb::ArrayKnobs random_knobs(uint64_t seed) {
@@ -116,7 +141,15 @@ TEST(ArrayDirected, EyerissStackedChannelGroupsAndFolds) {
   const tb::ArrayPass a = tb::map_single_pass(model::Array_eyeriss::kCfg, l);
   EXPECT_EQ(a.rows_used, 6);  // two channel groups of q = 4 (ifmap spad 12 / S 3)
   EXPECT_EQ(a.folds, 3);      // 30 ofmap rows over 14 columns
-  EXPECT_EQ(run_layer<model::Array_eyeriss>(l, 7, tb::ArrayKnobs{}), "");
+  const LayerRun r = run_layer_stats<model::Array_eyeriss>(l, 7, tb::ArrayKnobs{});
+  EXPECT_EQ(r.diff, "");
+  // Reported, not asserted: utilization and simulation speed of this layer.
+  const auto& hw = model::Array_eyeriss::kCfg;
+  std::cout << fmt::format("[ info ] {} [{}]: {} cycles, {} MAC slots, {:.1f}% of {} PEs, "
+                           "{:.0f} cycles/s simulated\n", l.str(), a.str(), r.cycles,
+                           r.mac_slots, 100.0 * double(r.mac_slots) /
+                           (double(r.cycles) * hw.pe_rows * hw.pe_cols), hw.pe_rows * hw.pe_cols,
+                           double(r.cycles) / r.wall_seconds);
 }
 
 TEST(ArrayMapper, RejectsLayersThatDoNotFitOnePass) {
