@@ -96,12 +96,15 @@ module rsnpu_pe_array (
   logic [NumPes-1:0] pe_done, pe_err, pe_start;
   logic [NumPes-1:0] pe_pin_valid, pe_pin_ready, pe_port;
   logic [NumPes-1:0] pe_pout_valid, pe_pout_ready;
-  logic [NumPes*AccW-1:0] pe_pin_data, pe_pout_data;
-  logic [NumPes*3-1:0] pe_err_code;
+  // Per-PE data as unpacked arrays: a slice of one wide packed vector per PE would make the
+  // simulator rebuild the whole vector (NumPes * AccW bits) on every write.
+  logic [AccW-1:0] pe_pin_data [NumPes];
+  logic [AccW-1:0] pe_pout_data [NumPes];
+  logic [2:0] pe_err_code [NumPes];
   logic [NumPes-1:0] pe_evt_mac, pe_evt_skip, pe_evt_flt_rd, pe_evt_flt_wr;
   logic [NumPes-1:0] pe_evt_ifm_rd, pe_evt_ifm_wr, pe_evt_psum_rd, pe_evt_psum_wr;
   logic [NumPes-1:0] pe_busy;
-  logic [NumPes*32-1:0] pe_sig;
+  logic [31:0] pe_sig [NumPes];
   logic flt_all_ready, ifm_all_ready;
 
   // Multicast: the bus is ready when every addressed PE is ready.
@@ -123,7 +126,7 @@ module rsnpu_pe_array (
     for (int i = 0; i < NumPes; i++) begin
       if (!first_err_found && pe_done[i] && pe_err[i]) begin
         first_err_found = 1'b1;
-        first_err = pe_err_code[i*3 +: 3];
+        first_err = pe_err_code[i];
       end
     end
   end
@@ -183,7 +186,7 @@ module rsnpu_pe_array (
   assign done_o = done_q;
   assign err_o = (err_q != rsnpu_pkg::PeErrNone);
   assign err_code_o = err_q;
-  assign cfg_sig_o = pe_sig[31:0];
+  assign cfg_sig_o = pe_sig[0];
   assign evt_mac_o = popcount(pe_evt_mac);
   assign evt_skip_o = popcount(pe_evt_skip);
   assign evt_flt_rd_o = popcount(pe_evt_flt_rd);
@@ -202,7 +205,7 @@ module rsnpu_pe_array (
     assign psum_in_ready_o[c] = |takes;
     assign psum_out_valid_o[c] = pe_pout_valid[c];
     assign pe_pout_ready[c] = psum_out_ready_i[c];
-    assign psum_out_data_o[c*AccW +: AccW] = pe_pout_data[c*AccW +: AccW];
+    assign psum_out_data_o[c*AccW +: AccW] = pe_pout_data[c];
   end
 
   for (genvar r = 0; r < Rows; r++) begin : gen_row
@@ -256,12 +259,11 @@ module rsnpu_pe_array (
       // Psum source: the column port or the PE below.
       if (r == Rows - 1) begin : gen_from_port
         assign pe_pin_valid[I] = en_q && psum_in_valid_i[c];
-        assign pe_pin_data[I*AccW +: AccW] = psum_in_data_i[c*AccW +: AccW];
+        assign pe_pin_data[I] = psum_in_data_i[c*AccW +: AccW];
       end else begin : gen_from_below
         // A disabled PE sees no psums (the column port may be busy serving another PE).
         assign pe_pin_valid[I] = en_q && (port_q ? psum_in_valid_i[c] : pe_pout_valid[I+Cols]);
-        assign pe_pin_data[I*AccW +: AccW] = port_q ? psum_in_data_i[c*AccW +: AccW]
-                                                    : pe_pout_data[(I+Cols)*AccW +: AccW];
+        assign pe_pin_data[I] = port_q ? psum_in_data_i[c*AccW +: AccW] : pe_pout_data[I+Cols];
         // The PE below drains into this one unless this one listens to the port.
         assign pe_pout_ready[I+Cols] = !port_q && pe_pin_ready[I];
       end
@@ -282,8 +284,8 @@ module rsnpu_pe_array (
         .busy_o          (pe_busy[I]),
         .done_o          (pe_done[I]),
         .err_o           (pe_err[I]),
-        .err_code_o      (pe_err_code[I*3 +: 3]),
-        .cfg_sig_o       (pe_sig[I*32 +: 32]),
+        .err_code_o      (pe_err_code[I]),
+        .cfg_sig_o       (pe_sig[I]),
         .flt_valid_i     (flt_valid_i && flt_match[I] && flt_all_ready),
         .flt_ready_o     (pe_flt_ready[I]),
         .flt_data_i      (flt_data_i),
@@ -292,10 +294,10 @@ module rsnpu_pe_array (
         .ifm_data_i      (ifm_data_i),
         .psum_in_valid_i (pe_pin_valid[I]),
         .psum_in_ready_o (pe_pin_ready[I]),
-        .psum_in_data_i  (pe_pin_data[I*AccW +: AccW]),
+        .psum_in_data_i  (pe_pin_data[I]),
         .psum_out_valid_o(pe_pout_valid[I]),
         .psum_out_ready_i(pe_pout_ready[I]),
-        .psum_out_data_o (pe_pout_data[I*AccW +: AccW]),
+        .psum_out_data_o (pe_pout_data[I]),
         .evt_mac_o       (pe_evt_mac[I]),
         .evt_skip_o      (pe_evt_skip[I]),
         .evt_flt_rd_o    (pe_evt_flt_rd[I]),

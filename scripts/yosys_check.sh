@@ -19,10 +19,13 @@ if [ -n "$bad" ]; then
   echo "$bad" >&2
   exit 1
 fi
-nwarn=$(grep -c 'Warning' "$log" || true)
+# Every other warning fails too, except Yosys' note that an internal unpacked wire array
+# (e.g. the per-PE psum wires of the array) becomes a list of wires: that is the intent.
+allowed='Replacing memory .* with list of registers'
+nwarn=$(grep -E '^Warning:' "$log" | grep -cvE "$allowed" || true)
 if [ "$nwarn" != "0" ]; then
   echo "yosys_check: $nwarn Yosys warning(s) for top '$top' (log: $log):" >&2
-  grep -A2 'Warning' "$log" >&2
+  grep -A2 -E '^Warning:' "$log" | grep -vE "$allowed" >&2
   exit 1
 fi
 echo "yosys_check: $top clean (log: $log)"

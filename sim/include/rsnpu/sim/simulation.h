@@ -59,7 +59,7 @@ class Simulation {
     }
     model_->clk_i = 0;
     model_->rst_ni = 0;
-    model_->eval();
+    eval();
   }
 
   // Verilator 5.006 unregisters a model's scopes through the thread's current context, not
@@ -80,18 +80,28 @@ class Simulation {
   const std::string& wave_path() const { return wave_path_; }
 
   // Settle combinational logic after inputs changed (clock low).
-  void eval() { model_->eval(); }
+  void eval() {
+    model_->eval();
+    low_evaluated_ = (model_->clk_i == 0);
+  }
 
   // One clock cycle: rising edge, then falling edge. Inputs must be set before the call.
+  // Nothing in the RTL uses the falling edge, so without a waveform the falling edge is
+  // folded into the next eval() (one model evaluation less per cycle); with a waveform it is
+  // evaluated and dumped so the clock looks right in GTKWave.
   void tick() {
+    if (!low_evaluated_) eval();  // the model must see the clock low before the edge
     model_->clk_i = 1;
     model_->eval();
+    low_evaluated_ = false;
     ctx_->timeInc(opt_.clock_period_ps / 2);
     if (trace_) trace_->dump(ctx_->time());
     model_->clk_i = 0;
-    model_->eval();
+    if (trace_) {
+      eval();
+      trace_->dump(ctx_->time() + opt_.clock_period_ps / 2);
+    }
     ctx_->timeInc(opt_.clock_period_ps / 2);
-    if (trace_) trace_->dump(ctx_->time());
     ++cycle_;
   }
 
@@ -100,7 +110,7 @@ class Simulation {
     model_->rst_ni = 0;
     for (int i = 0; i < cycles; ++i) tick();
     model_->rst_ni = 1;
-    model_->eval();
+    eval();
   }
 
   // Final phase: run final blocks, close the waveform. Safe to call twice.
@@ -119,6 +129,7 @@ class Simulation {
   std::string wave_path_;
   uint64_t cycle_ = 0;
   bool finished_ = false;
+  bool low_evaluated_ = false;  // eval() ran since the clock went low
 };
 
 }  // namespace rsnpu::sim
