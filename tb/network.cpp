@@ -2,19 +2,19 @@
 // random data, and the golden model run of a whole network.
 #include "network.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <utility>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 namespace rsnpu::net {
 
@@ -23,9 +23,12 @@ using json = nlohmann::json;
 
 const char* to_string(LayerType type) {
   switch (type) {
-    case LayerType::kConv: return "conv";
-    case LayerType::kFc: return "fc";
-    case LayerType::kMaxPool: return "maxpool";
+    case LayerType::kConv:
+      return "conv";
+    case LayerType::kFc:
+      return "fc";
+    case LayerType::kMaxPool:
+      return "maxpool";
   }
   return "?";
 }
@@ -34,9 +37,12 @@ std::string Shape3::str() const { return fmt::format("{}x{}x{}", c, h, w); }
 
 golden::Shape4 Layer::weight_shape() const {
   switch (type) {
-    case LayerType::kConv: return {m, in.c / conv.groups, r, s};
-    case LayerType::kFc: return {m, int(in.size()), 1, 1};
-    case LayerType::kMaxPool: break;
+    case LayerType::kConv:
+      return {m, in.c / conv.groups, r, s};
+    case LayerType::kFc:
+      return {m, int(in.size()), 1, 1};
+    case LayerType::kMaxPool:
+      break;
   }
   return {0, 0, 0, 0};
 }
@@ -63,23 +69,21 @@ int64_t Network::total_weights() const {
 namespace {
 
 // Limits that keep every size and count in range of the golden model's int shapes.
-constexpr int64_t kMaxDim = int64_t{1} << 20;        // any single size, stride or pad
+constexpr int64_t kMaxDim = int64_t{1} << 20;           // any single size, stride or pad
 constexpr int64_t kMaxTensor = (int64_t{1} << 31) - 1;  // values in one tensor (per image)
 constexpr int kMaxFrac = 31;
 constexpr int kMaxShift = 31;  // acc_bits - 1 of a 32-bit accumulator
 
-const std::vector<std::string> kTopFields = {"format", "version", "name",  "description",
+const std::vector<std::string> kTopFields = {"format", "version",   "name",  "description",
                                              "input",  "precision", "layers"};
 const std::vector<std::string> kInputFields = {"c", "h", "w", "frac"};
 const std::vector<std::string> kCommonFields = {"name", "type", "input", "description"};
 const std::vector<std::string> kConvFields = {
-    "m",   "kernel", "r",     "s",      "stride", "stride_h", "stride_w", "pad",
-    "pad_h", "pad_w", "groups", "relu", "bias",   "frac_w",   "frac_out", "precision"};
-const std::vector<std::string> kFcFields = {"m", "relu", "bias", "frac_w", "frac_out",
-                                            "precision"};
-const std::vector<std::string> kPoolFields = {"kernel", "kernel_h", "kernel_w", "stride",
-                                              "stride_h", "stride_w", "pad", "pad_h",
-                                              "pad_w"};
+    "m",     "kernel", "r",      "s",    "stride", "stride_h", "stride_w", "pad",
+    "pad_h", "pad_w",  "groups", "relu", "bias",   "frac_w",   "frac_out", "precision"};
+const std::vector<std::string> kFcFields = {"m", "relu", "bias", "frac_w", "frac_out", "precision"};
+const std::vector<std::string> kPoolFields = {
+    "kernel", "kernel_h", "kernel_w", "stride", "stride_h", "stride_w", "pad", "pad_h", "pad_w"};
 const std::vector<std::string> kReservedTypes = {"concat", "add", "avgpool"};
 
 std::string jquote(const std::string& s) { return json(s).dump(); }
@@ -142,9 +146,9 @@ struct Ctx {
 };
 
 Ctx layer_ctx(const std::string& origin, int index, const std::string& name) {
-  Ctx c{origin, fmt::format("layer {}", index), index};
-  if (!name.empty()) c.where += " " + jquote(name);
-  return c;
+  const std::string where = name.empty() ? fmt::format("layer {}", index)
+                                         : fmt::format("layer {} {}", index, jquote(name));
+  return Ctx{origin, where, index};
 }
 
 // Typed access to the fields of one JSON object.
@@ -215,8 +219,8 @@ class Fields {
     if (!has(key)) return fallback;
     const json& v = obj_.at(key);
     if (!v.is_boolean()) {
-      ctx_.fail(key, fmt::format("field {} must be true or false, got {}", jquote(key),
-                                 describe(v)));
+      ctx_.fail(key,
+                fmt::format("field {} must be true or false, got {}", jquote(key), describe(v)));
     }
     return v.get<bool>();
   }
@@ -254,8 +258,8 @@ class Fields {
       return {v, v};
     }
     if (hh != hw) {
-      ctx_.fail(hh ? w : h, fmt::format("{} given without {}", jquote(hh ? h : w),
-                                        jquote(hh ? w : h)));
+      ctx_.fail(hh ? w : h,
+                fmt::format("{} given without {}", jquote(hh ? h : w), jquote(hh ? w : h)));
     }
     if (hh) return {integer(h, lo, hi), integer(w, lo, hi)};
     if (fallback) return {*fallback, *fallback};
@@ -278,8 +282,12 @@ class DuplicateKeys {
   bool on_event(json::parse_event_t ev, const json& parsed) {
     using E = json::parse_event_t;
     switch (ev) {
-      case E::object_start: stack_.push_back(Frame{true, {}, {}, 0}); break;
-      case E::array_start: stack_.push_back(Frame{false, {}, {}, 0}); break;
+      case E::object_start:
+        stack_.push_back(Frame{true, {}, {}, 0});
+        break;
+      case E::array_start:
+        stack_.push_back(Frame{false, {}, {}, 0});
+        break;
       case E::key: {
         Frame& f = stack_.back();
         f.key = parsed.get<std::string>();
@@ -297,7 +305,9 @@ class DuplicateKeys {
         stack_.pop_back();
         child_done();
         break;
-      case E::value: child_done(); break;
+      case E::value:
+        child_done();
+        break;
     }
     return true;
   }
@@ -322,8 +332,9 @@ json parse_json(const std::string& text, const std::string& origin) {
   DuplicateKeys dups;
   json doc;
   try {
-    doc = json::parse(
-        text, [&dups](int, json::parse_event_t ev, json& parsed) { return dups.on_event(ev, parsed); });
+    doc = json::parse(text, [&dups](int, json::parse_event_t ev, json& parsed) {
+      return dups.on_event(ev, parsed);
+    });
   } catch (const json::parse_error& e) {
     // nlohmann reports "... parse error at line L, column C: reason".
     const std::string what = e.what();
@@ -341,8 +352,8 @@ json parse_json(const std::string& text, const std::string& origin) {
     if (p.size() == 2 && p[0] == "layers") {
       const int i = std::stoi(p[1]);
       const json& l = doc.at("layers").at(std::size_t(i));
-      const std::string name = l.contains("name") && l.at("name").is_string()
-                                   ? l.at("name").get<std::string>() : "";
+      const std::string name =
+          l.contains("name") && l.at("name").is_string() ? l.at("name").get<std::string>() : "";
       layer_ctx(origin, i, name).fail(dups.key(), reason);
     }
     Ctx{origin, p.empty() ? "" : join(p, "/")}.fail(dups.key(), reason);
@@ -360,8 +371,8 @@ struct Source {
 
 // Checks one window dimension against the padded input (numerics.md section 5) and returns
 // the output length. kfield is the field the kernel came from, kname its name in messages.
-int window_len(const Ctx& ctx, const std::string& kfield, const std::string& kname, int k,
-               int in, int stride, int pad, const char* axis) {
+int window_len(const Ctx& ctx, const std::string& kfield, const std::string& kname, int k, int in,
+               int stride, int pad, const char* axis) {
   const int64_t padded = int64_t(in) + 2 * int64_t(pad);
   if (k > padded) {
     ctx.fail(kfield, fmt::format("{} {} larger than padded input {} {} ({} {} + 2*pad_{} {})",
@@ -374,8 +385,8 @@ int window_len(const Ctx& ctx, const std::string& kfield, const std::string& kna
 void check_tensor_size(const Ctx& ctx, const std::string& field, const std::string& what,
                        long double count) {
   if (count > (long double)kMaxTensor) {
-    ctx.fail(field, fmt::format("{} has {:.0Lf} values, more than the limit {}", what, count,
-                                kMaxTensor));
+    ctx.fail(field,
+             fmt::format("{} has {:.0Lf} values, more than the limit {}", what, count, kMaxTensor));
   }
 }
 
@@ -416,20 +427,19 @@ void parse_conv(const Fields& f, Layer& L, const Source& src, Precision def_prec
 
   const int g = L.conv.groups;
   if (L.in.c % g != 0) {
-    ctx.fail("groups", fmt::format("groups {} does not divide the input channels {} (from {})",
-                                   g, L.in.c, src.what));
+    ctx.fail("groups", fmt::format("groups {} does not divide the input channels {} (from {})", g,
+                                   L.in.c, src.what));
   }
   if (L.m % g != 0) {
     ctx.fail("groups", fmt::format("groups {} does not divide the filters m {}", g, L.m));
   }
   const bool square = f.has("kernel");
-  const int e = window_len(ctx, square ? "kernel" : "r", square ? "kernel r" : "r", L.r,
-                           L.in.h, L.conv.stride_h, L.conv.pad_h, "h");
-  const int fw = window_len(ctx, square ? "kernel" : "s", square ? "kernel s" : "s", L.s,
-                            L.in.w, L.conv.stride_w, L.conv.pad_w, "w");
+  const int e = window_len(ctx, square ? "kernel" : "r", square ? "kernel r" : "r", L.r, L.in.h,
+                           L.conv.stride_h, L.conv.pad_h, "h");
+  const int fw = window_len(ctx, square ? "kernel" : "s", square ? "kernel s" : "s", L.s, L.in.w,
+                            L.conv.stride_w, L.conv.pad_w, "w");
   check_tensor_size(ctx, "m", "the output", (long double)L.m * e * fw);
-  check_tensor_size(ctx, "m", "the weight tensor",
-                    (long double)L.m * (L.in.c / g) * L.r * L.s);
+  check_tensor_size(ctx, "m", "the weight tensor", (long double)L.m * (L.in.c / g) * L.r * L.s);
   // The golden model's own shape function, so the two can never disagree.
   const golden::Shape4 out =
       golden::conv_output_shape(L.in.with_batch(1), L.weight_shape(), L.conv);
@@ -463,8 +473,8 @@ void parse_maxpool(const Fields& f, Layer& L) {
   const bool square = f.has("kernel");
   const int e = window_len(ctx, square ? "kernel" : "kernel_h", "kernel_h", p.kernel_h, L.in.h,
                            p.stride_h, p.pad_h, "h");
-  const int fw = window_len(ctx, square ? "kernel" : "kernel_w", "kernel_w", p.kernel_w,
-                            L.in.w, p.stride_w, p.pad_w, "w");
+  const int fw = window_len(ctx, square ? "kernel" : "kernel_w", "kernel_w", p.kernel_w, L.in.w,
+                            p.stride_w, p.pad_w, "w");
   // numerics.md section 4: a window with no valid position is illegal.
   const bool sym = f.has("pad");
   if (p.pad_h >= p.kernel_h) {
@@ -482,7 +492,9 @@ void parse_maxpool(const Fields& f, Layer& L) {
 
 Network build_network(const json& doc, const std::string& origin) {
   const Ctx top{origin, ""};
-  if (!doc.is_object()) top.fail("", "the top level must be a JSON object, got " + describe(doc));
+  if (!doc.is_object()) {
+    top.fail("", fmt::format("the top level must be a JSON object, got {}", describe(doc)));
+  }
   const Fields tf(doc, top);
   const std::string format = tf.string("format");
   if (format != "rsnpu-net") {
@@ -506,8 +518,9 @@ Network build_network(const json& doc, const std::string& origin) {
     const json& in = tf.require("input");
     const Ctx ictx{origin, "input"};
     if (!in.is_object()) {
-      top.fail("input", "field \"input\" must be an object {\"c\", \"h\", \"w\", \"frac\"}, got " +
-                            describe(in));
+      top.fail("input", fmt::format("field \"input\" must be an object {{\"c\", \"h\", \"w\", "
+                                    "\"frac\"}}, got {}",
+                                    describe(in)));
     }
     const Fields inf(in, ictx);
     inf.check_known(kInputFields, "the input");
@@ -519,8 +532,12 @@ Network build_network(const json& doc, const std::string& origin) {
   }
 
   const json& layers = tf.require("layers");
-  if (!layers.is_array()) top.fail("layers", "field \"layers\" must be an array, got " + describe(layers));
-  if (layers.empty()) top.fail("layers", "\"layers\" is empty; a network needs at least one layer");
+  if (!layers.is_array()) {
+    top.fail("layers", fmt::format("field \"layers\" must be an array, got {}", describe(layers)));
+  }
+  if (layers.empty()) {
+    top.fail("layers", "\"layers\" is empty; a network needs at least one layer");
+  }
 
   // Names of all layers, to tell a forward reference from an unknown one.
   std::map<std::string, int> all_names;
@@ -537,7 +554,10 @@ Network build_network(const json& doc, const std::string& origin) {
     const json& lj = layers[i];
     Layer L;
     L.index = int(i);
-    if (!lj.is_object()) layer_ctx(origin, L.index, "").fail("", "must be an object, got " + describe(lj));
+    if (!lj.is_object()) {
+      layer_ctx(origin, L.index, "")
+          .fail("", fmt::format("must be an object, got {}", describe(lj)));
+    }
     if (lj.contains("name") && lj["name"].is_string()) L.name = lj["name"].get<std::string>();
     const Ctx ctx = layer_ctx(origin, L.index, L.name);
     const Fields f(lj, ctx);
@@ -560,9 +580,9 @@ Network build_network(const json& doc, const std::string& origin) {
       L.type = LayerType::kMaxPool;
       own = &kPoolFields;
     } else {
-      ctx.fail("type", fmt::format("unknown type {}{}; version {} types: conv, fc, maxpool",
-                                   jquote(type), suggestion(type, {"conv", "fc", "maxpool"}),
-                                   kFormatVersion));
+      ctx.fail("type",
+               fmt::format("unknown type {}{}; version {} types: conv, fc, maxpool", jquote(type),
+                           suggestion(type, {"conv", "fc", "maxpool"}), kFormatVersion));
     }
     std::vector<std::string> allowed = kCommonFields;
     allowed.insert(allowed.end(), own->begin(), own->end());
@@ -579,8 +599,8 @@ Network build_network(const json& doc, const std::string& origin) {
       ctx.fail("name", "name \"input\" is reserved for the network input");
     }
     if (auto it = seen.find(L.name); it != seen.end()) {
-      ctx.fail("name", fmt::format("duplicate name {} (also layer {})", jquote(L.name),
-                                   it->second));
+      ctx.fail("name",
+               fmt::format("duplicate name {} (also layer {})", jquote(L.name), it->second));
     }
     (void)f.string("description", "");
 
@@ -620,8 +640,12 @@ Network build_network(const json& doc, const std::string& origin) {
     L.frac_in = src.frac;
 
     switch (L.type) {
-      case LayerType::kConv: parse_conv(f, L, src, net.precision); break;
-      case LayerType::kFc: parse_fc(f, L, net.precision); break;
+      case LayerType::kConv:
+        parse_conv(f, L, src, net.precision);
+        break;
+      case LayerType::kFc:
+        parse_fc(f, L, net.precision);
+        break;
       case LayerType::kMaxPool:
         parse_maxpool(f, L);
         L.precision = src.prec;
@@ -693,9 +717,9 @@ NetworkData make_random_data(const Network& net, uint64_t seed) {
     std::mt19937_64 g = stream(seed, uint64_t(L.index));
     const golden::Shape4 ws = L.weight_shape();
     const double fan_in = double(ws.c) * ws.h * ws.w;
-    const int64_t a = std::clamp<int64_t>(
-        std::llround(std::ldexp(2.0, L.frac_w) / std::sqrt(fan_in)), 1,
-        golden::word_max(L.precision));
+    const int64_t a =
+        std::clamp<int64_t>(std::llround(std::ldexp(2.0, L.frac_w) / std::sqrt(fan_in)), 1,
+                            golden::word_max(L.precision));
     for (int16_t& w : ld.weights.data) w = int16_t(uniform(g, -a, a));
     if (L.bias) {
       const int fb = L.frac_in + L.frac_w;
@@ -723,15 +747,16 @@ std::vector<golden::WordTensor> run_golden(const Network& net, const NetworkData
     data_fail(net, nullptr, fmt::format("acc_bits {} outside [1, 64]", acc_bits));
   }
   if (data.layers.size() != net.layers.size()) {
-    data_fail(net, nullptr, fmt::format("data has {} layers, the network {}", data.layers.size(),
-                                        net.layers.size()));
+    data_fail(
+        net, nullptr,
+        fmt::format("data has {} layers, the network {}", data.layers.size(), net.layers.size()));
   }
   const golden::Shape4& is = input.shape;
-  if (is.n < 1 || !(Shape3{is.c, is.h, is.w} == net.input) ||
-      input.data.size() != is.size()) {
-    data_fail(net, nullptr, fmt::format("input tensor {} ({} values) does not match the network "
-                                        "input Nx{}",
-                                        is.str(), input.data.size(), net.input.str()));
+  if (is.n < 1 || !(Shape3{is.c, is.h, is.w} == net.input) || input.data.size() != is.size()) {
+    data_fail(net, nullptr,
+              fmt::format("input tensor {} ({} values) does not match the network "
+                          "input Nx{}",
+                          is.str(), input.data.size(), net.input.str()));
   }
   const int n = is.n;
   std::vector<golden::WordTensor> outs;
@@ -744,17 +769,17 @@ std::vector<golden::WordTensor> run_golden(const Network& net, const NetworkData
       if (L.has_weights()) {
         if (!(ld.weights.shape == L.weight_shape()) ||
             ld.weights.data.size() != ld.weights.shape.size()) {
-          data_fail(net, &L, fmt::format("weights {} ({} values), expected {}",
-                                         ld.weights.shape.str(), ld.weights.data.size(),
-                                         L.weight_shape().str()));
+          data_fail(net, &L,
+                    fmt::format("weights {} ({} values), expected {}", ld.weights.shape.str(),
+                                ld.weights.data.size(), L.weight_shape().str()));
         }
         if (ld.bias.size() != (L.bias ? std::size_t(L.m) : 0)) {
-          data_fail(net, &L, fmt::format("{} bias values, expected {}", ld.bias.size(),
-                                         L.bias ? L.m : 0));
+          data_fail(net, &L,
+                    fmt::format("{} bias values, expected {}", ld.bias.size(), L.bias ? L.m : 0));
         }
         if (L.shift > acc_bits - 1) {
-          data_fail(net, &L, fmt::format("shift {} exceeds acc_bits - 1 = {}", L.shift,
-                                         acc_bits - 1));
+          data_fail(net, &L,
+                    fmt::format("shift {} exceeds acc_bits - 1 = {}", L.shift, acc_bits - 1));
         }
         const golden::AccTensor acc =
             L.type == LayerType::kConv
@@ -768,8 +793,9 @@ std::vector<golden::WordTensor> run_golden(const Network& net, const NetworkData
       data_fail(net, &L, std::string("golden model: ") + e.what());
     }
     if (!(out.shape == L.out.with_batch(n))) {
-      data_fail(net, &L, fmt::format("golden output {} differs from the computed shape Nx{}",
-                                     out.shape.str(), L.out.str()));
+      data_fail(net, &L,
+                fmt::format("golden output {} differs from the computed shape Nx{}",
+                            out.shape.str(), L.out.str()));
     }
     outs.push_back(std::move(out));
   }

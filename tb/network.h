@@ -23,7 +23,7 @@ class NetworkError : public std::runtime_error {
  public:
   explicit NetworkError(const std::string& message, int layer = -1, std::string field = "")
       : std::runtime_error(message), layer_(layer), field_(std::move(field)) {}
-  int layer() const { return layer_; }                  // -1: not about one layer
+  int layer() const { return layer_; }                 // -1: not about one layer
   const std::string& field() const { return field_; }  // "" when no single field
  private:
   int layer_;

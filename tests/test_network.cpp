@@ -3,10 +3,9 @@
 // layer and the field, and the golden network runner is deterministic and exact.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -160,8 +159,7 @@ TEST(NetworkErrors, JsonSyntaxReportsLineAndColumn) {
 TEST(NetworkErrors, FormatAndVersion) {
   expect_error(with([](json& d) { d["format"] = "caffe"; }), {"format", "\"caffe\"", "rsnpu-net"});
   expect_error(with([](json& d) { d.erase("format"); }), {"missing required field \"format\""});
-  expect_error(with([](json& d) { d["version"] = 2; }),
-               {"version 2 not supported", "version 1"});
+  expect_error(with([](json& d) { d["version"] = 2; }), {"version 2 not supported", "version 1"});
   expect_error(with([](json& d) { d["version"] = "1"; }), {"\"version\" must be an integer"});
   expect_error(json::array(), {"top level must be a JSON object"});
 }
@@ -219,9 +217,10 @@ TEST(NetworkErrors, UnknownLayerType) {
 
 TEST(NetworkErrors, ReservedTypesAreNotSupportedInVersion1) {
   for (const char* t : {"concat", "add", "avgpool"}) {
-    expect_error(with([t](json& d) { d["layers"][1] = {{"name", "x"}, {"type", t}}; }),
-                 {"layer 1 \"x\"", std::string("\"") + t + "\"",
-                  "not supported in version 1"});
+    expect_error(with([t](json& d) {
+                   d["layers"][1] = {{"name", "x"}, {"type", t}};
+                 }),
+                 {"layer 1 \"x\"", std::string("\"") + t + "\"", "not supported in version 1"});
   }
 }
 
@@ -330,11 +329,11 @@ TEST(NetworkErrors, GroupsMustDivideChannelsAndFilters) {
 TEST(NetworkErrors, KernelLargerThanPaddedInput) {
   // fc1 replaced by a conv on the 8x4x4 output of pool1: r 7 > 4 + 2*1.
   expect_error(with([](json& d) {
-                 d["layers"][2] = {{"name", "conv2"}, {"type", "conv"}, {"m", 4}, {"r", 7},
-                                   {"s", 3}, {"pad", 1}, {"frac_w", 10}, {"frac_out", 8}};
+                 d["layers"][2] = {{"name", "conv2"}, {"type", "conv"}, {"m", 4},
+                                   {"r", 7},          {"s", 3},         {"pad", 1},
+                                   {"frac_w", 10},    {"frac_out", 8}};
                }),
-               {"layer 2 \"conv2\"", "r 7 larger than padded input height 6",
-                "H 4 + 2*pad_h 1"});
+               {"layer 2 \"conv2\"", "r 7 larger than padded input height 6", "H 4 + 2*pad_h 1"});
   expect_error(with([](json& d) { d["layers"][0]["kernel"] = 11; }),
                {"layer 0 \"conv1\"", "kernel r 11 larger than padded input height 10"});
   expect_error(with([](json& d) {
@@ -370,8 +369,7 @@ TEST(NetworkErrors, ShiftRangeExplainsTheThreeNumbers) {
                  d["layers"][0]["frac_out"] = 0;
                  d["layers"][2]["frac_w"] = 5;
                }),
-               {"layer 2 \"fc1\"", "frac_in 0 + frac_w 5 - frac_out 8 = -3",
-                "layer 1 \"pool1\""});
+               {"layer 2 \"fc1\"", "frac_in 0 + frac_w 5 - frac_out 8 = -3", "layer 1 \"pool1\""});
 }
 
 TEST(NetworkErrors, ShiftAboveRange) {
@@ -462,8 +460,8 @@ TEST(NetworkGolden, TinyCnnBatch2ShapesAndDeterminism) {
   EXPECT_EQ(in.shape, (Shape4{2, 1, 28, 28}));
   const auto outs = rsnpu::net::run_golden(net, data, in, 32);
   ASSERT_EQ(outs.size(), 5u);
-  const Shape4 want[] = {{2, 8, 28, 28}, {2, 8, 14, 14}, {2, 16, 12, 12}, {2, 16, 6, 6},
-                         {2, 10, 1, 1}};
+  const Shape4 want[] = {
+      {2, 8, 28, 28}, {2, 8, 14, 14}, {2, 16, 12, 12}, {2, 16, 6, 6}, {2, 10, 1, 1}};
   for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(outs[i].shape, want[i]) << i;
 
   // Same seeds, same everything; another seed, other values.
@@ -495,16 +493,15 @@ TEST(NetworkGolden, RandomDataIsPinned) {
   const Network net = rsnpu::net::parse_network_file(kTinyCnn);
   const NetworkData d = rsnpu::net::make_random_data(net, 1);
   const WordTensor x = rsnpu::net::make_random_input(net, 1, 1);
-  EXPECT_EQ(std::vector<int16_t>(d.layers[0].weights.data.begin(),
-                                 d.layers[0].weights.data.begin() + 6),
-            (std::vector<int16_t>{78, 252, -580, -512, 449, 291}));
+  EXPECT_EQ(
+      std::vector<int16_t>(d.layers[0].weights.data.begin(), d.layers[0].weights.data.begin() + 6),
+      (std::vector<int16_t>{78, 252, -580, -512, 449, 291}));
   EXPECT_EQ(d.layers[0].bias[0], 23895);
   EXPECT_EQ(d.layers[4].bias[9], -103953);
   EXPECT_EQ(std::vector<int16_t>(x.data.begin(), x.data.begin() + 6),
             (std::vector<int16_t>{-212, 51, 125, -74, 160, 136}));
   const auto outs = rsnpu::net::run_golden(net, d, x, 32);
-  EXPECT_EQ(outs[4].data,
-            (std::vector<int16_t>{-323, 56, 208, 271, 514, 6, -190, 91, -202, 339}));
+  EXPECT_EQ(outs[4].data, (std::vector<int16_t>{-323, 56, 208, 271, 514, 6, -190, 91, -202, 339}));
 }
 
 TEST(NetworkGolden, RandomDataRanges) {
@@ -550,11 +547,19 @@ TEST(NetworkGolden, IdentityConvReturnsTheInput) {
     SCOPED_TRACE(prec);
     const bool i8 = std::string(prec) == "int8";
     const int frac_w = i8 ? 6 : 10;
-    const json doc = {{"format", "rsnpu-net"}, {"version", 1}, {"name", "id"},
+    const json doc = {{"format", "rsnpu-net"},
+                      {"version", 1},
+                      {"name", "id"},
                       {"input", {{"c", 1}, {"h", 5}, {"w", 7}, {"frac", 4}}},
                       {"precision", prec},
-                      {"layers", {{{"name", "id"}, {"type", "conv"}, {"m", 1}, {"kernel", 1},
-                                   {"bias", false}, {"frac_w", frac_w}, {"frac_out", 4}}}}};
+                      {"layers",
+                       {{{"name", "id"},
+                         {"type", "conv"},
+                         {"m", 1},
+                         {"kernel", 1},
+                         {"bias", false},
+                         {"frac_w", frac_w},
+                         {"frac_out", 4}}}}};
     const Network net = parse(doc);
     ASSERT_EQ(net.layers[0].shift, frac_w);
     NetworkData data;
@@ -575,8 +580,9 @@ TEST(NetworkGolden, IdentityConvReturnsTheInput) {
 // A layer reading the network input directly (not the previous layer) gets the input.
 TEST(NetworkGolden, ExplicitInputIsUsed) {
   const Network net = parse(with([](json& d) {
-    d["layers"][2] = {{"name", "conv2"}, {"type", "conv"}, {"m", 8}, {"kernel", 3}, {"pad", 1},
-                      {"relu", true}, {"frac_w", 10}, {"frac_out", 8}, {"input", "input"}};
+    d["layers"][2] = {{"name", "conv2"}, {"type", "conv"}, {"m", 8},
+                      {"kernel", 3},     {"pad", 1},       {"relu", true},
+                      {"frac_w", 10},    {"frac_out", 8},  {"input", "input"}};
   }));
   NetworkData data = rsnpu::net::make_random_data(net, 5);
   data.layers[2] = data.layers[0];  // conv2 = conv1 on the same input
@@ -588,8 +594,7 @@ TEST(NetworkGolden, BadDataIsRefused) {
   const Network net = parse(base());
   const NetworkData data = rsnpu::net::make_random_data(net, 1);
   const WordTensor in = rsnpu::net::make_random_input(net, 1, 1);
-  EXPECT_THROW(rsnpu::net::run_golden(net, data, WordTensor(Shape4{1, 3, 8, 8}), 32),
-               NetworkError);
+  EXPECT_THROW(rsnpu::net::run_golden(net, data, WordTensor(Shape4{1, 3, 8, 8}), 32), NetworkError);
   EXPECT_THROW(rsnpu::net::run_golden(net, NetworkData{}, in, 32), NetworkError);
   NetworkData bad = data;
   bad.layers[2].bias.pop_back();
