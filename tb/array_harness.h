@@ -12,6 +12,7 @@
 #include "array_pass.h"
 #include "pe_harness.h"
 #include "rsnpu/golden/golden.h"
+#include "rsnpu/sim/run_status.h"
 #include "rsnpu/sim/simulation.h"
 #include "rsnpu/sim/stream.h"
 
@@ -25,13 +26,9 @@ struct ArrayKnobs {
   }
 };
 
-struct ArrayRunResult {
-  bool done = false;
-  int err_code = 0;
-  uint64_t cycles = 0;
+struct ArrayRunResult : sim::RunStatus {
   std::vector<std::vector<int64_t>> psum_out;  // per column
   uint64_t macs = 0, skipped = 0;              // summed PE activity
-  std::string failure;
 };
 
 // Bits [lo, lo+n) of a Verilator wide value (32-bit words), n <= 64.
@@ -121,11 +118,6 @@ class ArrayHarness {
     d.cfg_prec_i = l.prec == golden::Precision::kInt8 ? 1 : 0;
     d.cfg_flt_load_i = 1;
     for (uint64_t cyc = 0;; ++cyc) {
-      if (cyc >= max_cycles) {
-        res.failure = fmt::format("watchdog: no done after {} cycles; words left: filter {} "
-                                  "ifmap {}", cyc, flt.pending(), ifm.pending());
-        break;
-      }
       d.start_i = cyc == 0;
       const bool offer = cyc > 0;  // never offer to a program that may be refused
       TaggedWord fw, iw;
@@ -162,14 +154,8 @@ class ArrayHarness {
         if (pin_fire & (1u << c)) pin[c].commit_fire();
         if (pout_fire & (1u << c)) res.psum_out[c].push_back(pout_data[c]);
       }
-      if (sim_.assertion_failed()) {
-        res.failure = fmt::format("RTL assertion failed at cycle {}", cyc);
-        break;
-      }
-      if (d.done_o) {
-        res.done = true;
-        res.err_code = d.err_code_o;
-        res.cycles = cyc + 1;
+      if (sim::end_of_cycle(res, cyc, sim_.assertion_failed(), d.done_o, d.err_code_o,
+                            max_cycles)) {
         break;
       }
     }
@@ -179,9 +165,10 @@ class ArrayHarness {
     d.psum_in_valid_i = 0;
     d.psum_out_ready_i = 0;
     sim_.eval();
-    if (res.failure.empty() && res.err_code == 0 && (!flt.empty() || !ifm.empty())) {
-      res.failure = fmt::format("done with network words left: filter {} ifmap {}",
-                                flt.pending(), ifm.pending());
+    if (res.err_code == 0 && (!flt.empty() || !ifm.empty())) {
+      res.failure += fmt::format("{}network words left: filter {} ifmap {}",
+                                 res.failure.empty() ? "done with " : "; ", flt.pending(),
+                                 ifm.pending());
     }
     return res;
   }

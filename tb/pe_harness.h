@@ -13,6 +13,7 @@
 #include "pe_job.h"
 #include "rsnpu/golden/golden.h"
 #include "rsnpu/hw_configs.h"
+#include "rsnpu/sim/run_status.h"
 #include "rsnpu/sim/simulation.h"
 #include "rsnpu/sim/stream.h"
 
@@ -27,13 +28,11 @@ struct PeEvents {
   std::string str() const;
 };
 
-struct PeJobResult {
-  bool done = false;       // done_o pulsed
-  int err_code = 0;        // err_code_o after done (0: none)
-  uint64_t cycles = 0;     // start to done
+// done, err_code (err_code_o), cycles and failure (assertion, watchdog, leftovers) come from
+// sim::RunStatus.
+struct PeJobResult : sim::RunStatus {
   std::vector<int64_t> psum_out;  // every psum the PE emitted, in order
   PeEvents events;
-  std::string failure;     // protocol failure (timeout, assertion, leftovers); empty if none
 };
 
 // Optional disturbances of a job.
@@ -104,11 +103,6 @@ class PeHarness {
     const uint64_t acc_mask =
         kCfg.acc_bits >= 64 ? ~uint64_t{0} : ((uint64_t{1} << kCfg.acc_bits) - 1);
     for (uint64_t cyc = 0;; ++cyc) {
-      if (cyc >= o.max_cycles) {
-        res.failure = fmt::format("watchdog: no done after {} cycles (busy={})", cyc,
-                                  int(d.busy_o));
-        break;
-      }
       // Drive this cycle's inputs.
       d.start_i = (cyc == 0) || (o.restart_at >= 0 && cyc == uint64_t(o.restart_at));
       // Sources offer words from the cycle after start: a refused program is done by then,
@@ -137,14 +131,8 @@ class PeHarness {
       if (ifm_fire) ifm.commit_fire();
       if (pin_fire) pin.commit_fire();
       if (pout_fire) res.psum_out.push_back(pout_data);
-      if (sim_.assertion_failed()) {
-        res.failure = fmt::format("RTL assertion failed at job cycle {}", cyc);
-        break;
-      }
-      if (d.done_o) {
-        res.done = true;
-        res.cycles = cyc + 1;
-        res.err_code = d.err_code_o;
+      if (sim::end_of_cycle(res, cyc, sim_.assertion_failed(), d.done_o, d.err_code_o,
+                            o.max_cycles)) {
         break;
       }
     }
