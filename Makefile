@@ -4,7 +4,7 @@ JOBS      ?= 2
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=Release
 CTEST     := ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-.PHONY: all help deps configure build run test test-unit test-rtl lint clean
+.PHONY: all help deps configure build run test test-unit test-rtl lint clean synth
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "make test-unit  golden model and configuration tests only"
 	@echo "make test-rtl   PE RTL tests only"
 	@echo "make deps       check/install the Debian packages"
+	@echo "make synth      PE synthesis, timing and gate-level sim (CONFIG=tiny|eyeriss)"
 	@echo "make clean      remove $(BUILD)/"
 
 deps:
@@ -49,3 +50,8 @@ lint: build
 
 clean:
 	rm -rf $(BUILD)
+
+# PE implementation flow (synth/README.md): Yosys + OpenSTA + iverilog gate-level simulation.
+CONFIG ?= tiny
+synth: build
+	RSNPU_BUILD_DIR=$(abspath $(BUILD)) synth/run_pe_flow.sh $(CONFIG)

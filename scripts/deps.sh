@@ -13,6 +13,7 @@ packages=(
   libgtest-dev                      # unit and RTL tests
   zlib1g-dev                        # FST waveforms (Verilator's FST writer)
   python3                           # small helper scripts
+  opensta qflow-tech-osu018 iverilog  # synth/ flow: static timing, OSU 0.18 um cells, gate-level sim
 )
 packages+=("$@")
 

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Synthesize one rsnpu top to the OSU 0.18 um standard cells (qflow-tech-osu018) with Yosys.
+# Keeps the hierarchy (per-module area), removes assertions, maps flops and logic to the
+# liberty, writes the netlist, the Yosys log and OUTDIR/area.json.
+# usage: synth/synth.sh CONFIG TOP OUTDIR
+# Fails (naming the log) on a Yosys error, on "implicitly declared" / "no driver" warnings,
+# on latches, and on any other Yosys warning except the allow-list below.
+set -euo pipefail
+if [ $# -ne 3 ]; then
+  echo "usage: $0 CONFIG TOP OUTDIR" >&2
+  exit 2
+fi
+cfg=$1; top=$2; out=$3
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+build=${RSNPU_BUILD_DIR:-$root/build}  # build tree: generated package, golden library, reports
+lib=${RSNPU_LIBERTY:-/usr/share/qflow/tech/osu018/osu018_stdcells.lib}
+pkg=$build/gen/$cfg/rsnpu_pkg.sv
+srcs="$pkg $root/rtl/rsnpu_sram.sv $root/rtl/rsnpu_fifo.sv $root/rtl/rsnpu_pe.sv $root/rtl/rsnpu_pe_array.sv $root/rtl/rsnpu_dma.sv"
+
+for f in $srcs "$lib"; do
+  if [ ! -f "$f" ]; then
+    echo "synth: missing $f (run 'make build' for the package, 'make deps' for the liberty)" >&2
+    exit 1
+  fi
+done
+# Clock of the configuration (ClockMhz in the package): ABC maps for that delay target and
+# buffers high-fanout nets (without -D it leaves e.g. a spad address bit driving hundreds of
+# mux inputs from one minimum-size cell).
+clock_mhz=$(sed -nE 's/.*localparam int unsigned ClockMhz = ([0-9]+);.*/\1/p' "$pkg")
+if [ -z "$clock_mhz" ]; then
+  echo "synth: no ClockMhz in $pkg" >&2
+  exit 1
+fi
+period_ps=$((1000000 / clock_mhz))
+# Yosys 0.23's default liberty script (&nf -D) neither buffers nor sizes; this one adds
+# ABC's buffering and gate sizing for the delay target (commas become blanks in ABC).
+D=$period_ps
+abc_script="+strash;&get,-n;&fraig,-x;&put;scorr;dc2;dretime;strash;&get,-n;&dch,-f;&nf,-D,$D;&put;buffer,-p;upsize,-D,$D;dnsize,-D,$D"
+mkdir -p "$out"
+log=$out/$top.yosys.log
+net=$out/$top.netlist.v
+
+# read without -formal; the immediate assertions still become $assert cells (and $past
+# flops) in proc, so chformal -remove drops them before synthesis; opt_clean in synth then
+# deletes the logic that only fed them.
+script="read_verilog -sv $srcs
+hierarchy -check -top $top
+proc
+chformal -remove
+synth -top $top
+dfflibmap -liberty $lib
+abc -D $period_ps -liberty $lib -script $abc_script
+opt_clean
+read_liberty -lib $lib
+check -assert
+tee -o $out/$top.stat.txt stat -liberty $lib
+tee -q -o $out/$top.stat.json stat -json
+write_verilog -noattr -noexpr $net"
+
+if ! yosys -l "$log" -q -p "$script" >/dev/null 2>&1; then
+  echo "synth: Yosys failed for $top ($cfg); log: $log" >&2
+  grep -E 'ERROR|Error' "$log" | head -20 >&2 || true
+  exit 1
+fi
+bad=$(grep -nE 'implicitly declared|no driver|^Latch inferred' "$log" || true)
+if [ -n "$bad" ]; then
+  echo "synth: forbidden warnings for $top ($cfg); log: $log" >&2
+  echo "$bad" | head -20 >&2
+  exit 1
+fi
+# Any other Yosys warning fails too. Allowed: Yosys' note that an internal wire array
+# becomes a list of registers (the intent), and ABC's informational warnings.
+allowed='Replacing memory .* with list of registers'
+nwarn=$(grep -E '^Warning:' "$log" | grep -cvE "$allowed" || true)
+if [ "$nwarn" != "0" ]; then
+  echo "synth: $nwarn Yosys warning(s) for $top ($cfg); log: $log" >&2
+  grep -A2 -E '^Warning:' "$log" | grep -vE "$allowed" | head -20 >&2
+  exit 1
+fi
+# A latch cell (library LATCH or a generic $_DLATCH_) in the netlist is an error as well.
+if grep -qE '^\s*(LATCH|\\\$_DLATCH)' "$net"; then
+  echo "synth: latch cell in the netlist $net" >&2
+  exit 1
+fi
+
+python3 "$here/area_report.py" --liberty "$lib" --stat "$out/$top.stat.json" --stat-text "$out/$top.stat.txt" \
+  --netlist "$net" --top "$top" --config "$cfg" --out "$out/area.json"
+echo "synth: $top ($cfg) netlist $net, log $log, area $out/area.json"
