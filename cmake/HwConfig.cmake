@@ -10,6 +10,22 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${RSNPU_HW_JSON}
   "${CMAKE_SOURCE_DIR}/rtl/rsnpu_pkg.sv.in")
 file(READ "${RSNPU_HW_JSON}" _hw_json)
 
+# Register map: config/csr.json -> SystemVerilog constants (inserted into every package as
+# @CFG_CSR_DEFS@) and gen/include/rsnpu/csr_map.h.
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  "${CMAKE_SOURCE_DIR}/config/csr.json" "${CMAKE_SOURCE_DIR}/scripts/gen_csr.py")
+file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/gen/include/rsnpu")
+execute_process(
+  COMMAND ${Python3_EXECUTABLE} "${CMAKE_SOURCE_DIR}/scripts/gen_csr.py"
+          "${CMAKE_SOURCE_DIR}/config/csr.json" "${CMAKE_BINARY_DIR}/gen/csr_defs.svh"
+          "${CMAKE_BINARY_DIR}/gen/include/rsnpu/csr_map.h"
+  RESULT_VARIABLE _csr_rc ERROR_VARIABLE _csr_err)
+if(NOT _csr_rc EQUAL 0)
+  message(FATAL_ERROR "register map generation failed: ${_csr_err}")
+endif()
+file(READ "${CMAKE_BINARY_DIR}/gen/csr_defs.svh" CFG_CSR_DEFS)
+
 # Integer fields every configuration must define, in the order they enter the signature.
 set(RSNPU_HW_INT_FIELDS pe_rows pe_cols filter_spad_words ifmap_spad_words psum_spad_words
   word_bits acc_bits clock_mhz)

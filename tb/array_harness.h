@@ -15,6 +15,7 @@
 #include "rsnpu/sim/run_status.h"
 #include "rsnpu/sim/simulation.h"
 #include "rsnpu/sim/stream.h"
+#include "rsnpu/sim/wide.h"
 
 namespace rsnpu::tb {
 
@@ -30,21 +31,6 @@ struct ArrayRunResult : sim::RunStatus {
   std::vector<std::vector<int64_t>> psum_out;  // per column
   uint64_t macs = 0, skipped = 0;              // summed PE activity
 };
-
-// Bits [lo, lo+n) of a Verilator wide value (32-bit words), n <= 64.
-template <typename Wide>
-uint64_t wide_get(const Wide& w, int lo, int n) {
-  uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v |= uint64_t((w[(lo + i) / 32] >> ((lo + i) % 32)) & 1u) << i;
-  return v;
-}
-template <typename Wide>
-void wide_set(Wide& w, int lo, int n, uint64_t v) {
-  for (int i = 0; i < n; ++i) {
-    const int b = lo + i;
-    w[b / 32] = (w[b / 32] & ~(1u << (b % 32))) | (uint32_t((v >> i) & 1u) << (b % 32));
-  }
-}
 
 template <typename Traits>
 class ArrayHarness {
@@ -131,7 +117,7 @@ class ArrayHarness {
       for (int c = 0; c < cols; ++c) {
         int64_t v = 0;
         if (offer && pin[c].drive(v)) pin_valid |= 1u << c;
-        wide_set(d.psum_in_data_i, c * acc, acc, uint64_t(v) & acc_mask);
+        sim::wide_set(d.psum_in_data_i, c * acc, acc, uint64_t(v) & acc_mask);
         if (pout[c].drive()) pout_ready |= 1u << c;
       }
       d.psum_in_valid_i = pin_valid;
@@ -143,7 +129,7 @@ class ArrayHarness {
       const uint32_t pout_fire = uint32_t(d.psum_out_valid_o) & uint32_t(d.psum_out_ready_i);
       std::vector<int64_t> pout_data(static_cast<std::size_t>(cols), 0);
       for (int c = 0; c < cols; ++c) {
-        pout_data[c] = golden::wrap(int64_t(wide_get(d.psum_out_data_o, c * acc, acc)), acc);
+        pout_data[c] = golden::wrap(int64_t(sim::wide_get(d.psum_out_data_o, c * acc, acc)), acc);
       }
       res.macs += d.evt_mac_o;
       res.skipped += d.evt_skip_o;
