@@ -9,11 +9,7 @@ if [ $# -ne 3 ]; then
   exit 2
 fi
 cfg=$1; top=$2; out=$3
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-build=${RSNPU_BUILD_DIR:-$root/build}  # build tree: generated package, golden library, reports
-lib=${RSNPU_LIBERTY:-/usr/share/qflow/tech/osu018/osu018_stdcells.lib}
-pkg=$build/gen/$cfg/rsnpu_pkg.sv
+source "$(dirname "$0")/common.sh"
 net=$out/$top.netlist.v
 log=$out/$top.sta.log
 tcl=$out/$top.sta.tcl

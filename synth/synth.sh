@@ -11,12 +11,7 @@ if [ $# -ne 3 ]; then
   exit 2
 fi
 cfg=$1; top=$2; out=$3
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-build=${RSNPU_BUILD_DIR:-$root/build}  # build tree: generated package, golden library, reports
-lib=${RSNPU_LIBERTY:-/usr/share/qflow/tech/osu018/osu018_stdcells.lib}
-pkg=$build/gen/$cfg/rsnpu_pkg.sv
-srcs="$pkg $root/rtl/rsnpu_sram.sv $root/rtl/rsnpu_fifo.sv $root/rtl/rsnpu_pe.sv $root/rtl/rsnpu_pe_array.sv $root/rtl/rsnpu_dma.sv"
+source "$(dirname "$0")/common.sh"
 
 for f in $srcs "$lib"; do
   if [ ! -f "$f" ]; then

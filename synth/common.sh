@@ -1,0 +1,16 @@
+# Shared setup of the synth/ scripts (sourced, not run): paths of the repository, the build
+# tree and the liberty, and the RTL file list of a configuration.
+# Expects: cfg (configuration name). Sets: here root build lib pkg srcs.
+here=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+[ -f "$root/config/hw.json" ] || root=$(cd "$here/../.." && pwd)  # scripts in synth/gls/
+build=${RSNPU_BUILD_DIR:-$root/build}  # build tree: generated package, golden library, reports
+lib=${RSNPU_LIBERTY:-/usr/share/qflow/tech/osu018/osu018_stdcells.lib}
+pkg=$build/gen/$cfg/rsnpu_pkg.sv
+# The RTL file list is written by CMake from RSNPU_RTL_SOURCES (one source of truth).
+rtl_list=$build/gen/rtl_sources.txt
+if [ ! -f "$rtl_list" ]; then
+  echo "$(basename "$0"): $rtl_list missing: configure the build first (make build)" >&2
+  exit 1
+fi
+srcs="$pkg $(tr '\n' ' ' < "$rtl_list")"
