@@ -26,6 +26,17 @@ if(NOT _csr_rc EQUAL 0)
 endif()
 file(READ "${CMAKE_BINARY_DIR}/gen/csr_defs.svh" CFG_CSR_DEFS)
 
+# Hardware enums (error codes, precision) of the package template -> rsnpu/hw_enums.h.
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  "${CMAKE_SOURCE_DIR}/scripts/gen_enums.py")
+execute_process(
+  COMMAND ${Python3_EXECUTABLE} "${CMAKE_SOURCE_DIR}/scripts/gen_enums.py"
+          "${CMAKE_SOURCE_DIR}/rtl/rsnpu_pkg.sv.in" "${CMAKE_BINARY_DIR}/gen/include/rsnpu/hw_enums.h"
+  RESULT_VARIABLE _enum_rc ERROR_VARIABLE _enum_err)
+if(NOT _enum_rc EQUAL 0)
+  message(FATAL_ERROR "enum header generation failed: ${_enum_err}")
+endif()
+
 # Integer fields every configuration must define, in the order they enter the signature.
 set(RSNPU_HW_INT_FIELDS pe_rows pe_cols filter_spad_words ifmap_spad_words psum_spad_words
   word_bits acc_bits clock_mhz)

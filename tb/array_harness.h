@@ -2,16 +2,17 @@
 // per-cycle run of one pass with tagged network traffic and per-column psum streams, finish.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "array_pass.h"
 #include "pe_harness.h"
 #include "rsnpu/golden/golden.h"
+#include "rsnpu/hw_enums.h"
 #include "rsnpu/sim/run_status.h"
 #include "rsnpu/sim/simulation.h"
 #include "rsnpu/sim/stream.h"
@@ -101,7 +102,7 @@ class ArrayHarness {
     d.cfg_stride_i = l.stride;
     d.cfg_e_i = a.f_out;
     d.cfg_rows_i = a.folds;
-    d.cfg_prec_i = l.prec == golden::Precision::kInt8 ? 1 : 0;
+    d.cfg_prec_i = hw_prec(l.prec);
     d.cfg_flt_load_i = 1;
     for (uint64_t cyc = 0;; ++cyc) {
       d.start_i = cyc == 0;
@@ -152,9 +153,9 @@ class ArrayHarness {
     d.psum_out_ready_i = 0;
     sim_.eval();
     if (res.err_code == 0 && (!flt.empty() || !ifm.empty())) {
-      res.failure += fmt::format("{}network words left: filter {} ifmap {}",
-                                 res.failure.empty() ? "done with " : "; ", flt.pending(),
-                                 ifm.pending());
+      res.failure +=
+          fmt::format("{}network words left: filter {} ifmap {}",
+                      res.failure.empty() ? "done with " : "; ", flt.pending(), ifm.pending());
     }
     return res;
   }

@@ -1,10 +1,10 @@
 #include "array_pass.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <random>
 #include <set>
-
-#include <fmt/format.h>
 
 namespace rsnpu::tb {
 
@@ -14,8 +14,8 @@ std::string ConvLayer::str() const {
 }
 
 std::string ArrayPass::str() const {
-  return fmt::format("E={} F={} p={} q={} groups={} rows={} cols={} folds={}", e_out, f_out, p,
-                     q, chan_groups, rows_used, cols_used, folds);
+  return fmt::format("E={} F={} p={} q={} groups={} rows={} cols={} folds={}", e_out, f_out, p, q,
+                     chan_groups, rows_used, cols_used, folds);
 }
 
 namespace {
@@ -23,8 +23,7 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 }  // namespace
 
 ArrayPass map_single_pass(const cfg::HwConfig& hw, const ConvLayer& l) {
-  if (l.c < 1 || l.h < 1 || l.w < 1 || l.m < 1 || l.r < 1 || l.s < 1 || l.stride < 1 ||
-      l.pad < 0) {
+  if (l.c < 1 || l.h < 1 || l.w < 1 || l.m < 1 || l.r < 1 || l.s < 1 || l.stride < 1 || l.pad < 0) {
     throw MapError(fmt::format("layer {}: sizes must be positive and padding >= 0", l.str()));
   }
   if (l.h + 2 * l.pad < l.r || l.w + 2 * l.pad < l.s) {
@@ -40,8 +39,10 @@ ArrayPass map_single_pass(const cfg::HwConfig& hw, const ConvLayer& l) {
                                hw.ifmap_spad_words));
   }
   if (l.r > hw.pe_rows) {
-    throw MapError(fmt::format("filter height R={} exceeds the {} PE rows (needs folding "
-                               "across passes, not supported yet)", l.r, hw.pe_rows));
+    throw MapError(
+        fmt::format("filter height R={} exceeds the {} PE rows (needs folding "
+                    "across passes, not supported yet)",
+                    l.r, hw.pe_rows));
   }
   a.p = l.m;
   if (a.p > hw.psum_spad_words) {
@@ -51,14 +52,14 @@ ArrayPass map_single_pass(const cfg::HwConfig& hw, const ConvLayer& l) {
   // Channels per PE: as many as the ifmap and filter spads hold; the rest in stacked sets.
   const int q_max = std::min(hw.ifmap_spad_words / l.s, hw.filter_spad_words / (a.p * l.s));
   if (q_max < 1) {
-    throw MapError(fmt::format("p*S = {} filter words exceed the filter spad ({} words)",
-                               a.p * l.s, hw.filter_spad_words));
+    throw MapError(fmt::format("p*S = {} filter words exceed the filter spad ({} words)", a.p * l.s,
+                               hw.filter_spad_words));
   }
   const int sets = hw.pe_rows / l.r;
   a.chan_groups = ceil_div(l.c, q_max);
   if (a.chan_groups > sets) {
-    throw MapError(fmt::format("C={} channels need {} sets of {} rows; the array has {} rows",
-                               l.c, a.chan_groups, l.r, hw.pe_rows));
+    throw MapError(fmt::format("C={} channels need {} sets of {} rows; the array has {} rows", l.c,
+                               a.chan_groups, l.r, hw.pe_rows));
   }
   a.q = ceil_div(l.c, a.chan_groups);  // balance channels over the sets
   a.rows_used = l.r * a.chan_groups;

@@ -24,7 +24,7 @@ struct ConvLayer {
   int m = 1, r = 1, s = 1;  // filters
   int stride = 1, pad = 0;
   golden::Precision prec = golden::Precision::kInt16;
-  bool bias = false;        // initial psums enter through the column ports
+  bool bias = false;  // initial psums enter through the column ports
   std::string str() const;
 };
 
@@ -34,14 +34,14 @@ class MapError : public std::invalid_argument {
 };
 
 struct ArrayPass {
-  int e_out = 0, f_out = 0;   // ofmap height and width
-  int p = 0, q = 0;           // filters and channels per PE
-  int chan_groups = 0;        // sets of R rows stacked in each column
-  int rows_used = 0;          // R * chan_groups
-  int folds = 0;              // ofmap rows each column computes (PE job rows)
-  int cols_used = 0;          // columns; folds * cols_used >= e_out
-  int hspan = 0;              // ifmap rows one set spans in one fold
-  int row_width = 0;          // ifmap columns per PE row: (f_out - 1) * U + S
+  int e_out = 0, f_out = 0;  // ofmap height and width
+  int p = 0, q = 0;          // filters and channels per PE
+  int chan_groups = 0;       // sets of R rows stacked in each column
+  int rows_used = 0;         // R * chan_groups
+  int folds = 0;             // ofmap rows each column computes (PE job rows)
+  int cols_used = 0;         // columns; folds * cols_used >= e_out
+  int hspan = 0;             // ifmap rows one set spans in one fold
+  int row_width = 0;         // ifmap columns per PE row: (f_out - 1) * U + S
   std::string str() const;
 };
 
@@ -61,12 +61,12 @@ struct TaggedWord {
 };
 
 struct ArrayStimulus {
-  std::vector<PeRoute> routes;                     // one per PE of the array
-  std::vector<TaggedWord> filters;                 // filter network, in order
-  std::vector<TaggedWord> ifmaps;                  // ifmap network, in order
-  std::vector<std::vector<int64_t>> psum_in;       // per column
-  std::vector<std::vector<int64_t>> expect_out;    // per column, in output order
-  uint64_t mac_slots = 0;                          // executed + gated MACs the pass implies
+  std::vector<PeRoute> routes;                   // one per PE of the array
+  std::vector<TaggedWord> filters;               // filter network, in order
+  std::vector<TaggedWord> ifmaps;                // ifmap network, in order
+  std::vector<std::vector<int64_t>> psum_in;     // per column
+  std::vector<std::vector<int64_t>> expect_out;  // per column, in output order
+  uint64_t mac_slots = 0;                        // executed + gated MACs the pass implies
 };
 
 // Traffic and expected outputs (from golden::conv2d_acc) of layer 'l' mapped as 'pass'.

@@ -2,17 +2,18 @@
 // per-cycle work (run_job drives every port cycle by cycle) and finish().
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "pe_job.h"
 #include "rsnpu/golden/golden.h"
 #include "rsnpu/hw_configs.h"
+#include "rsnpu/hw_enums.h"
 #include "rsnpu/sim/run_status.h"
 #include "rsnpu/sim/simulation.h"
 #include "rsnpu/sim/stream.h"
@@ -41,11 +42,13 @@ struct PeJobOptions {
   int64_t restart_at = -1;          // pulse start_i again at this cycle of the job (>= 1)
 };
 
-// Error codes of rsnpu_pkg::pe_err_e.
-enum class PeErr : int {
-  kNone = 0, kZeroField = 1, kPsumSpad = 2, kIfmapSpad = 3, kFilterSpad = 4, kNoFilters = 5,
-  kStartBusy = 6
-};
+// Error codes of rsnpu_pkg::pe_err_e, generated from the package.
+using PeErr = hw::PeErr;
+
+// The cfg_prec_i encoding (rsnpu_pkg::prec_e) of a golden precision.
+inline int hw_prec(golden::Precision p) {
+  return int(p == golden::Precision::kInt8 ? hw::Prec::kInt8 : hw::Prec::kInt16);
+}
 
 template <typename Traits>
 class PeHarness {
@@ -60,8 +63,8 @@ class PeHarness {
     if (dut().cfg_sig_o != kCfg.signature) {
       throw std::runtime_error(fmt::format(
           "PE model signature {:#010x} does not match configuration '{}' ({:#010x}): the "
-          "model was built from another configuration", uint32_t(dut().cfg_sig_o), kCfg.name,
-          kCfg.signature));
+          "model was built from another configuration",
+          uint32_t(dut().cfg_sig_o), kCfg.name, kCfg.signature));
     }
   }
 
@@ -96,7 +99,7 @@ class PeHarness {
     d.cfg_stride_i = pr.stride;
     d.cfg_e_i = pr.e;
     d.cfg_rows_i = pr.rows;
-    d.cfg_prec_i = pr.prec == golden::Precision::kInt8 ? 1 : 0;
+    d.cfg_prec_i = hw_prec(pr.prec);
     d.cfg_flt_load_i = pr.flt_load;
     d.cfg_acc_in_i = pr.acc_in;
 
@@ -116,7 +119,8 @@ class PeHarness {
       d.ifm_valid_i = offer && ifm.drive(iw);
       d.ifm_data_i = uint16_t(iw);
       d.psum_in_valid_i = offer && pin.drive(pw);
-      d.psum_in_data_i = static_cast<std::remove_reference_t<decltype(d.psum_in_data_i)>>(uint64_t(pw) & acc_mask);
+      d.psum_in_data_i =
+          static_cast<std::remove_reference_t<decltype(d.psum_in_data_i)>>(uint64_t(pw) & acc_mask);
       d.psum_out_ready_i = pout.drive();
       sim_.eval();
       // Sample what happens at this rising edge.
@@ -181,8 +185,7 @@ class PeHarness {
     d.psum_out_ready_i = 1;
     for (int i = 0; i < 4; ++i) {
       sim_.eval();
-      if (d.busy_o || d.psum_out_valid_o || d.flt_ready_o || d.ifm_ready_o ||
-          d.psum_in_ready_o) {
+      if (d.busy_o || d.psum_out_valid_o || d.flt_ready_o || d.ifm_ready_o || d.psum_in_ready_o) {
         res.failure = "PE not idle after done";
         return;
       }

@@ -1,9 +1,9 @@
 #include "pe_job.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <random>
-
-#include <fmt/format.h>
 
 namespace rsnpu::tb {
 
@@ -14,8 +14,8 @@ std::string PeProgram::str() const {
 }
 
 std::string PeKnobs::str() const {
-  return fmt::format("valid flt/ifm/psum_in {:.2f}/{:.2f}/{:.2f} ready psum_out {:.2f}",
-                     flt_valid, ifm_valid, psum_in_valid, psum_out_ready);
+  return fmt::format("valid flt/ifm/psum_in {:.2f}/{:.2f}/{:.2f} ready psum_out {:.2f}", flt_valid,
+                     ifm_valid, psum_in_valid, psum_out_ready);
 }
 
 std::string PeCase::str() const {
@@ -24,8 +24,8 @@ std::string PeCase::str() const {
   return s;
 }
 
-golden::RowConvProblem row_problem(const PeJob& job, const std::vector<int16_t>& weights,
-                                   int row, int acc_bits) {
+golden::RowConvProblem row_problem(const PeJob& job, const std::vector<int16_t>& weights, int row,
+                                   int acc_bits) {
   golden::RowConvProblem rp;
   rp.s = job.prog.s;
   rp.p = job.prog.p;
@@ -66,9 +66,15 @@ class Gen {
     const int lo = i8 ? -128 : -32768;
     const int hi = i8 ? 127 : 32767;
     switch (mode) {
-      case 0: v = uni(lo, hi); break;                           // full range
-      case 1: v = uni(-8, 8); break;                            // small
-      default: v = chance(0.5) ? lo : (chance(0.5) ? hi : lo + 1); break;  // extremes
+      case 0:
+        v = uni(lo, hi);
+        break;  // full range
+      case 1:
+        v = uni(-8, 8);
+        break;  // small
+      default:
+        v = chance(0.5) ? lo : (chance(0.5) ? hi : lo + 1);
+        break;  // extremes
     }
     if (i8) {
       // Only the low byte is an operand: fill the upper byte with garbage half the time.

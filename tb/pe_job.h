@@ -21,7 +21,7 @@ struct PeProgram {
 
 // Stall pattern of the environment around the PE.
 struct PeKnobs {
-  double flt_valid = 1.0;       // chance per cycle a source offers a word
+  double flt_valid = 1.0;  // chance per cycle a source offers a word
   double ifm_valid = 1.0;
   double psum_in_valid = 1.0;
   double psum_out_ready = 1.0;  // chance per cycle the sink accepts
@@ -30,8 +30,8 @@ struct PeKnobs {
 
 struct PeJob {
   PeProgram prog;
-  std::vector<int16_t> weights;                  // p*q*S words (used when prog.flt_load)
-  std::vector<std::vector<int16_t>> ifmap_rows;  // per row: q x width, golden layout
+  std::vector<int16_t> weights;                    // p*q*S words (used when prog.flt_load)
+  std::vector<std::vector<int16_t>> ifmap_rows;    // per row: q x width, golden layout
   std::vector<std::vector<int64_t>> psum_in_rows;  // per row: e*p (when prog.acc_in)
 };
 
@@ -44,8 +44,8 @@ struct PeCase {
 };
 
 // Problem of one row of a job, for golden::row_conv1d.
-golden::RowConvProblem row_problem(const PeJob& job, const std::vector<int16_t>& weights,
-                                   int row, int acc_bits);
+golden::RowConvProblem row_problem(const PeJob& job, const std::vector<int16_t>& weights, int row,
+                                   int acc_bits);
 
 // Constrained-random case for configuration 'cfg': legal programs covering the corners
 // (S = 1, q*S = ifmap spad, p*q*S = filter spad, p = psum spad, U > S, U = S, long rows,

@@ -1,9 +1,9 @@
 #include "pe_regress.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "rsnpu/rtl_models.h"
 
@@ -40,9 +40,8 @@ CaseOutcome run_case(const PeCase& c, const sim::SimOptions& opt) {
 
 CaseOutcome run_pe_case(const std::string& config, const PeCase& c, const sim::SimOptions& opt) {
   CaseOutcome out;
-  const bool found = model::visit_pe_model(config, [&](auto traits) {
-    out = run_case<decltype(traits)>(c, opt);
-  });
+  const bool found =
+      model::visit_pe_model(config, [&](auto traits) { out = run_case<decltype(traits)>(c, opt); });
   if (!found) throw std::invalid_argument(fmt::format("unknown configuration '{}'", config));
   return out;
 }

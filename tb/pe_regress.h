@@ -16,12 +16,12 @@ namespace rsnpu::tb {
 struct CaseOutcome {
   uint64_t seed = 0;
   bool pass = false;
-  std::string message;    // first failure; empty on pass
-  std::string summary;    // the case's programs and knobs
+  std::string message;  // first failure; empty on pass
+  std::string summary;  // the case's programs and knobs
   uint64_t jobs = 0;
   uint64_t cycles = 0;
-  uint64_t macs = 0;      // executed
-  uint64_t skipped = 0;   // zero-gated
+  uint64_t macs = 0;     // executed
+  uint64_t skipped = 0;  // zero-gated
 };
 
 // Runs one case on the model of configuration 'config'. Throws std::invalid_argument for

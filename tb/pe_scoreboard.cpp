@@ -17,8 +17,10 @@ PeEvents& PeEvents::operator+=(const PeEvents& o) {
 }
 
 std::string PeEvents::str() const {
-  return fmt::format("mac={} skip={} flt_rd={} flt_wr={} ifm_rd={} ifm_wr={} psum_rd={} "
-                     "psum_wr={}", mac, skip, flt_rd, flt_wr, ifm_rd, ifm_wr, psum_rd, psum_wr);
+  return fmt::format(
+      "mac={} skip={} flt_rd={} flt_wr={} ifm_rd={} ifm_wr={} psum_rd={} "
+      "psum_wr={}",
+      mac, skip, flt_rd, flt_wr, ifm_rd, ifm_wr, psum_rd, psum_wr);
 }
 
 std::vector<JobExpect> expect_case(const PeCase& c, const cfg::HwConfig& cfg) {
@@ -53,7 +55,8 @@ std::vector<JobExpect> expect_case(const PeCase& c, const cfg::HwConfig& cfg) {
 std::string compare_job(const PeJob& job, const JobExpect& want, const PeJobResult& got) {
   if (!got.failure.empty()) return got.failure;
   if (!got.done) return "PE never signalled done";
-  if (got.err_code != 0) return fmt::format("PE refused a legal program: error code {}", got.err_code);
+  if (got.err_code != 0)
+    return fmt::format("PE refused a legal program: error code {}", got.err_code);
   const int p = job.prog.p;
   const int e = job.prog.e;
   const std::size_t n = std::min(want.psum_out.size(), got.psum_out.size());

@@ -1,13 +1,13 @@
 // rsnpu: command-line front end of the rsnpu verification harness.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <string>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "pe_regress.h"
 #include "rsnpu/hw_configs.h"
@@ -24,13 +24,17 @@ int cmd_configs(bool as_json) {
   }
   for (const auto* c : rsnpu::cfg::kAll) {
     if (as_json) {
-      j.push_back({{"name", c->name}, {"description", c->description},
+      j.push_back({{"name", c->name},
+                   {"description", c->description},
                    {"signature", fmt::format("{:08x}", c->signature)},
-                   {"pe_rows", c->pe_rows}, {"pe_cols", c->pe_cols},
+                   {"pe_rows", c->pe_rows},
+                   {"pe_cols", c->pe_cols},
                    {"filter_spad_words", c->filter_spad_words},
                    {"ifmap_spad_words", c->ifmap_spad_words},
-                   {"psum_spad_words", c->psum_spad_words}, {"word_bits", c->word_bits},
-                   {"acc_bits", c->acc_bits}, {"clock_mhz", c->clock_mhz}});
+                   {"psum_spad_words", c->psum_spad_words},
+                   {"word_bits", c->word_bits},
+                   {"acc_bits", c->acc_bits},
+                   {"clock_mhz", c->clock_mhz}});
     } else {
       fmt::print("{:<10} {:>5} {:>5} {:>6} {:>6} {:>6} {:>5} {:>5} {:>6}  {:08x}\n", c->name,
                  c->pe_rows, c->pe_cols, c->filter_spad_words, c->ifmap_spad_words,
@@ -49,9 +53,14 @@ nlohmann::json report_json(const RegressReport& r) {
     macs += c.macs;
     skipped += c.skipped;
     jobs += c.jobs;
-    cases.push_back({{"seed", c.seed}, {"pass", c.pass}, {"message", c.message},
-                     {"case", c.summary}, {"jobs", c.jobs}, {"cycles", c.cycles},
-                     {"macs", c.macs}, {"macs_skipped", c.skipped}});
+    cases.push_back({{"seed", c.seed},
+                     {"pass", c.pass},
+                     {"message", c.message},
+                     {"case", c.summary},
+                     {"jobs", c.jobs},
+                     {"cycles", c.cycles},
+                     {"macs", c.macs},
+                     {"macs_skipped", c.skipped}});
   }
   return {{"config", r.config},
           {"cases", r.cases.size()},
@@ -68,18 +77,16 @@ nlohmann::json report_json(const RegressReport& r) {
 }
 
 void print_table(const std::vector<nlohmann::json>& rows) {
-  fmt::print("\n{:<9} {:>6} {:>6} {:>6} {:>6} {:>12} {:>12} {:>11} {:>7} {:>10} {:>7}\n",
-             "config", "cases", "pass", "fail", "jobs", "MACs", "zero-gated", "cycles",
-             "util%", "kcyc/s", "wall_s");
+  fmt::print("\n{:<9} {:>6} {:>6} {:>6} {:>6} {:>12} {:>12} {:>11} {:>7} {:>10} {:>7}\n", "config",
+             "cases", "pass", "fail", "jobs", "MACs", "zero-gated", "cycles", "util%", "kcyc/s",
+             "wall_s");
   for (const auto& j : rows) {
     fmt::print("{:<9} {:>6} {:>6} {:>6} {:>6} {:>12} {:>12} {:>11} {:>7.1f} {:>10.0f} {:>7.2f}\n",
                j["config"].get<std::string>(), j["cases"].get<uint64_t>(),
-               j["passed"].get<uint64_t>(), j["failed"].get<uint64_t>(),
-               j["jobs"].get<uint64_t>(), j["macs"].get<uint64_t>(),
-               j["macs_skipped"].get<uint64_t>(), j["cycles"].get<uint64_t>(),
-               100.0 * j["mac_slot_utilization"].get<double>(),
-               j["sim_cycles_per_second"].get<double>() / 1000.0,
-               j["wall_seconds"].get<double>());
+               j["passed"].get<uint64_t>(), j["failed"].get<uint64_t>(), j["jobs"].get<uint64_t>(),
+               j["macs"].get<uint64_t>(), j["macs_skipped"].get<uint64_t>(),
+               j["cycles"].get<uint64_t>(), 100.0 * j["mac_slot_utilization"].get<double>(),
+               j["sim_cycles_per_second"].get<double>() / 1000.0, j["wall_seconds"].get<double>());
   }
   fmt::print("util% = (executed + zero-gated MAC slots) / cycles, under random back-pressure.\n");
 }
@@ -111,9 +118,10 @@ int cmd_pe_regress(const std::vector<std::string>& configs, uint64_t seed, uint6
     for (const auto& c : rep.cases) {
       if (!c.pass) {
         all_pass = false;
-        fmt::print("FAIL [{}] seed {}: {}\n  case: {}\n  replay: build/rsnpu pe-regress "
-                   "--config {} --seed {} --count 1 --waves build/waves\n",
-                   config, c.seed, c.message, c.summary, config, c.seed);
+        fmt::print(
+            "FAIL [{}] seed {}: {}\n  case: {}\n  replay: build/rsnpu pe-regress "
+            "--config {} --seed {} --count 1 --waves build/waves\n",
+            config, c.seed, c.message, c.summary, config, c.seed);
       }
     }
     rows.push_back(report_json(rep));
@@ -143,7 +151,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   bool configs_json = false;
-  auto* configs = app.add_subcommand("configs", "List the hardware configurations (config/hw.json)");
+  auto* configs =
+      app.add_subcommand("configs", "List the hardware configurations (config/hw.json)");
   configs->add_flag("--json", configs_json, "Print JSON instead of a table");
 
   std::vector<std::string> pe_configs{"tiny", "eyeriss"};
@@ -151,7 +160,8 @@ int main(int argc, char** argv) {
   std::string waves, json_path;
   bool quiet = false;
   auto* pe = app.add_subcommand(
-      "pe-regress", "Seeded random jobs on the PE RTL, every psum checked against the golden model");
+      "pe-regress",
+      "Seeded random jobs on the PE RTL, every psum checked against the golden model");
   pe->add_option("-c,--config", pe_configs, "Configuration(s) to run")->capture_default_str();
   pe->add_option("-s,--seed", seed, "First seed; case i uses seed+i")->capture_default_str();
   pe->add_option("-n,--count", count, "Number of cases per configuration")->capture_default_str();

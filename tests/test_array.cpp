@@ -3,14 +3,14 @@
 //
 // Environment: RSNPU_ARRAY_LAYERS=N overrides the layers per chunk, RSNPU_SEED=S the first
 // seed, RSNPU_WAVES=dir writes an FST per layer.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <random>
 #include <string>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "array_harness.h"
 #include "rsnpu/rtl_models.h"
@@ -47,7 +47,7 @@ LayerData random_data(const tb::ConvLayer& l, uint64_t seed) {
 }
 
 struct LayerRun {
-  std::string diff;           // empty: bit-exact
+  std::string diff;  // empty: bit-exact
   uint64_t cycles = 0, mac_slots = 0;
   double wall_seconds = 0;
 };
@@ -65,8 +65,7 @@ LayerRun run_layer_stats(const tb::ConvLayer& l, uint64_t seed, const tb::ArrayK
   LayerRun out;
   const tb::ArrayPass pass = tb::map_single_pass(Traits::kCfg, l);
   const LayerData d = random_data(l, seed);
-  const tb::ArrayStimulus st =
-      tb::make_stimulus(Traits::kCfg, l, pass, d.input, d.weights, d.bias);
+  const tb::ArrayStimulus st = tb::make_stimulus(Traits::kCfg, l, pass, d.input, d.weights, d.bias);
   // The explicitly padded expectation agrees with the plain layer on the real rows.
   golden::ConvParams cp;
   cp.stride_h = cp.stride_w = l.stride;
@@ -128,8 +127,12 @@ void random_layers(int chunk, uint64_t count) {
   }
 }
 
-TEST(ArrayRandom, tiny_0) { random_layers<model::Array_tiny>(0, env_u64("RSNPU_ARRAY_LAYERS", 60)); }
-TEST(ArrayRandom, tiny_1) { random_layers<model::Array_tiny>(1, env_u64("RSNPU_ARRAY_LAYERS", 60)); }
+TEST(ArrayRandom, tiny_0) {
+  random_layers<model::Array_tiny>(0, env_u64("RSNPU_ARRAY_LAYERS", 60));
+}
+TEST(ArrayRandom, tiny_1) {
+  random_layers<model::Array_tiny>(1, env_u64("RSNPU_ARRAY_LAYERS", 60));
+}
 TEST(ArrayRandom, eyeriss_0) {
   random_layers<model::Array_eyeriss>(0, env_u64("RSNPU_ARRAY_LAYERS", 6));
 }
@@ -137,7 +140,14 @@ TEST(ArrayRandom, eyeriss_0) {
 // A 3x3 layer that uses every PE row of eyeriss with stacked channel groups and folds.
 TEST(ArrayDirected, EyerissStackedChannelGroupsAndFolds) {
   tb::ConvLayer l;
-  l.c = 8; l.h = 30; l.w = 20; l.m = 4; l.r = 3; l.s = 3; l.pad = 1; l.bias = true;
+  l.c = 8;
+  l.h = 30;
+  l.w = 20;
+  l.m = 4;
+  l.r = 3;
+  l.s = 3;
+  l.pad = 1;
+  l.bias = true;
   const tb::ArrayPass a = tb::map_single_pass(model::Array_eyeriss::kCfg, l);
   EXPECT_EQ(a.rows_used, 6);  // two channel groups of q = 4 (ifmap spad 12 / S 3)
   EXPECT_EQ(a.folds, 3);      // 30 ofmap rows over 14 columns
@@ -145,11 +155,12 @@ TEST(ArrayDirected, EyerissStackedChannelGroupsAndFolds) {
   EXPECT_EQ(r.diff, "");
   // Reported, not asserted: utilization and simulation speed of this layer.
   const auto& hw = model::Array_eyeriss::kCfg;
-  std::cout << fmt::format("[ info ] {} [{}]: {} cycles, {} MAC slots, {:.1f}% of {} PEs, "
-                           "{:.0f} cycles/s simulated\n", l.str(), a.str(), r.cycles,
-                           r.mac_slots, 100.0 * double(r.mac_slots) /
-                           (double(r.cycles) * hw.pe_rows * hw.pe_cols), hw.pe_rows * hw.pe_cols,
-                           double(r.cycles) / r.wall_seconds);
+  std::cout << fmt::format(
+      "[ info ] {} [{}]: {} cycles, {} MAC slots, {:.1f}% of {} PEs, "
+      "{:.0f} cycles/s simulated\n",
+      l.str(), a.str(), r.cycles, r.mac_slots,
+      100.0 * double(r.mac_slots) / (double(r.cycles) * hw.pe_rows * hw.pe_cols),
+      hw.pe_rows * hw.pe_cols, double(r.cycles) / r.wall_seconds);
 }
 
 TEST(ArrayMapper, RejectsLayersThatDoNotFitOnePass) {
@@ -163,10 +174,16 @@ TEST(ArrayMapper, RejectsLayersThatDoNotFitOnePass) {
     return std::string("accepted");
   };
   tb::ConvLayer l;
-  l.c = 1; l.h = 8; l.w = 8; l.m = 2; l.r = 3; l.s = 3;
+  l.c = 1;
+  l.h = 8;
+  l.w = 8;
+  l.m = 2;
+  l.r = 3;
+  l.s = 3;
   EXPECT_EQ(msg(l), "accepted");
   tb::ConvLayer big_r = l;
-  big_r.r = 4; big_r.h = 10;
+  big_r.r = 4;
+  big_r.h = 10;
   EXPECT_NE(msg(big_r).find("PE rows"), std::string::npos) << msg(big_r);
   tb::ConvLayer many_m = l;
   many_m.m = hw.psum_spad_words + 1;
@@ -175,7 +192,8 @@ TEST(ArrayMapper, RejectsLayersThatDoNotFitOnePass) {
   many_c.c = 100;
   EXPECT_NE(msg(many_c).find("channels"), std::string::npos) << msg(many_c);
   tb::ConvLayer wide_s = l;
-  wide_s.s = hw.ifmap_spad_words + 1; wide_s.w = 20;
+  wide_s.s = hw.ifmap_spad_words + 1;
+  wide_s.w = 20;
   EXPECT_NE(msg(wide_s).find("ifmap spad"), std::string::npos) << msg(wide_s);
   tb::ConvLayer tiny_in = l;
   tiny_in.h = 2;
@@ -191,7 +209,7 @@ TEST(ArrayControl, StartWithNoPeEnabledIsRefused) {
   empty.expect_out = empty.psum_in;
   const tb::ArrayRunResult got = h.run(l, a, empty, tb::ArrayKnobs{});
   EXPECT_TRUE(got.done);
-  EXPECT_EQ(got.err_code, 7);  // PeErrNoPe
+  EXPECT_EQ(got.err_code, int(hw::PeErr::kNoPe));
   EXPECT_EQ(got.failure, "");
 }
 

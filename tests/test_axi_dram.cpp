@@ -146,10 +146,11 @@ class Master {
   void sample(const AxiPins& p) {
     // The slave must hold R and B while stalled.
     if (prev_.rvalid && !prev_.rready &&
-        (!p.rvalid || p.rdata != prev_.rdata || p.rresp != prev_.rresp ||
-         p.rlast != prev_.rlast || p.rid != prev_.rid))
+        (!p.rvalid || p.rdata != prev_.rdata || p.rresp != prev_.rresp || p.rlast != prev_.rlast ||
+         p.rid != prev_.rid))
       error("R changed or dropped while RVALID && !RREADY");
-    if (prev_.bvalid && !prev_.bready && (!p.bvalid || p.bresp != prev_.bresp || p.bid != prev_.bid))
+    if (prev_.bvalid && !prev_.bready &&
+        (!p.bvalid || p.bresp != prev_.bresp || p.bid != prev_.bid))
       error("B changed or dropped while BVALID && !BREADY");
     if (p.rvalid && !(prev_.rvalid && !prev_.rready)) rvalid_rise_cycles.push_back(cycle);
     if (p.bvalid && !(prev_.bvalid && !prev_.bready)) bvalid_rise_cycles.push_back(cycle);
@@ -256,8 +257,8 @@ class Master {
     Req& r = r_inflight_.front();
     const unsigned i = r.got++;
     if (p.rid != r.id) error(fmt::format("RID {} but the oldest read has ID {}", p.rid, r.id));
-    if (p.rresp != r.resp) error(fmt::format("RRESP {} expected {} (ARADDR {:#x} beat {})",
-                                             p.rresp, r.resp, r.addr, i));
+    if (p.rresp != r.resp)
+      error(fmt::format("RRESP {} expected {} (ARADDR {:#x} beat {})", p.rresp, r.resp, r.addr, i));
     if (p.rdata != r.expect[i])
       error(fmt::format("RDATA {:#018x} expected {:#018x} (ARADDR {:#x} beat {})", p.rdata,
                         r.expect[i], r.addr, i));
@@ -274,8 +275,8 @@ class Master {
     if (b_inflight_.empty()) return error("B without an accepted AW");
     const Req& r = b_inflight_.front();
     if (p.bid != r.id) error(fmt::format("BID {} but the oldest write has ID {}", p.bid, r.id));
-    if (p.bresp != r.resp) error(fmt::format("BRESP {} expected {} (AWADDR {:#x})", p.bresp,
-                                             r.resp, r.addr));
+    if (p.bresp != r.resp)
+      error(fmt::format("BRESP {} expected {} (AWADDR {:#x})", p.bresp, r.resp, r.addr));
     retire(r.serial);
     b_inflight_.pop_front();
     ++writes_done;
@@ -348,8 +349,8 @@ void check_final(const AxiDram& d, const Master& m, const Shadow& sh, std::size_
   d.read_bytes(sh.base, now.data(), now.size());
   for (std::size_t i = 0; i < now.size(); ++i)
     if (now[i] != sh.bytes[i]) {
-      ADD_FAILURE() << fmt::format("memory differs at {:#x}: {:#04x} expected {:#04x}",
-                                   sh.base + i, now[i], sh.bytes[i]);
+      ADD_FAILURE() << fmt::format("memory differs at {:#x}: {:#04x} expected {:#04x}", sh.base + i,
+                                   now[i], sh.bytes[i]);
       break;
     }
   EXPECT_EQ(d.written_ranges(), sh.written_ranges());
@@ -377,10 +378,11 @@ void random_traffic(uint64_t seed, double ready_prob, double master_prob) {
   c.ready_prob = ready_prob;
   c.max_outstanding = 1 + int(rng() % 8);
   c.seed = seed;
-  SCOPED_TRACE(fmt::format("seed {} (RSNPU_SEED={} replays it first): base {:#x} size {} "
-                           "latency {}/{} bw {} ready {} outstanding {} master {}",
-                           seed, seed, c.base, c.size_bytes, c.read_latency, c.write_latency,
-                           c.bytes_per_cycle, c.ready_prob, c.max_outstanding, master_prob));
+  SCOPED_TRACE(
+      fmt::format("seed {} (RSNPU_SEED={} replays it first): base {:#x} size {} "
+                  "latency {}/{} bw {} ready {} outstanding {} master {}",
+                  seed, seed, c.base, c.size_bytes, c.read_latency, c.write_latency,
+                  c.bytes_per_cycle, c.ready_prob, c.max_outstanding, master_prob));
   AxiDram d(c);
   Shadow sh = make_shadow(d, rng);
   Master::Knobs k;
@@ -496,7 +498,10 @@ TEST(AxiDramConfig, BadConfigurationsAreRejected) {
   bad([](AxiDram::Config& c) { c.ready_prob = 1.01; });
   bad([](AxiDram::Config& c) { c.ready_prob = -0.5; });
   bad([](AxiDram::Config& c) { c.max_outstanding = 0; });
-  bad([](AxiDram::Config& c) { c.base = ~0ull - 10; c.size_bytes = 100; });
+  bad([](AxiDram::Config& c) {
+    c.base = ~0ull - 10;
+    c.size_bytes = 100;
+  });
   AxiDram::Config ok;
   ok.read_latency = 0;
   ok.write_latency = 0;
@@ -772,8 +777,8 @@ TEST(AxiDramBandwidth, ReadsAndWritesShareTheLink) {
       return double(std::upper_bound(v.begin(), v.end(), both) - v.begin());
     };
     const double r = upto(m.r_beat_cycles), w = upto(m.w_beat_cycles);
-    EXPECT_NEAR(r / (r + w), 0.5, 0.02) << r << " R beats and " << w << " W beats by cycle "
-                                         << both;
+    EXPECT_NEAR(r / (r + w), 0.5, 0.02)
+        << r << " R beats and " << w << " W beats by cycle " << both;
   }
 }
 
@@ -797,17 +802,17 @@ TEST(AxiDramErrors, OutOfRangeGetsSlvErrAndWritesNothing) {
   b.d.read_bytes(base, snap.data(), snap.size());
 
   const std::vector<uint64_t> junk(16, 0xdeadbeefcafef00dull);
-  EXPECT_EQ(write_burst(b, end - 16, 3, junk), kSlvErr);   // straddles the end
-  EXPECT_EQ(write_burst(b, end, 0, junk), kSlvErr);        // just past it
-  EXPECT_EQ(write_burst(b, base - 8, 1, junk), kSlvErr);   // straddles the base
-  EXPECT_EQ(write_burst(b, 0, 15, junk), kSlvErr);         // far below
+  EXPECT_EQ(write_burst(b, end - 16, 3, junk), kSlvErr);  // straddles the end
+  EXPECT_EQ(write_burst(b, end, 0, junk), kSlvErr);       // just past it
+  EXPECT_EQ(write_burst(b, base - 8, 1, junk), kSlvErr);  // straddles the base
+  EXPECT_EQ(write_burst(b, 0, 15, junk), kSlvErr);        // far below
   EXPECT_EQ(b.d.written_ranges(), ranges);
   std::vector<uint8_t> now(c.size_bytes);
   b.d.read_bytes(base, now.data(), now.size());
   EXPECT_EQ(now, snap);
 
-  for (auto [addr, len] : {std::pair<uint32_t, uint8_t>{end - 16, 3}, {end, 0}, {base - 8, 1},
-                           {0xfffff000u, 15}}) {
+  for (auto [addr, len] :
+       {std::pair<uint32_t, uint8_t>{end - 16, 3}, {end, 0}, {base - 8, 1}, {0xfffff000u, 15}}) {
     SCOPED_TRACE(fmt::format("read {:#x} len {}", addr, len));
     const std::vector<RBeat> beats = read_burst(b, addr, len, 3, 1, 5);
     ASSERT_EQ(beats.size(), std::size_t(len) + 1);
@@ -823,8 +828,8 @@ TEST(AxiDramErrors, OutOfRangeGetsSlvErrAndWritesNothing) {
   ASSERT_EQ(ok.size(), 1u);
   EXPECT_EQ(ok[0].resp, kOkay);
   EXPECT_EQ(ok[0].data, 0xa5a5a5a5a5a5a5a5ull);
-  EXPECT_TRUE(b.d.violations().empty()) << "out of range is an error, not a protocol violation:"
-                                        << joined(b.d.violations());
+  EXPECT_TRUE(b.d.violations().empty())
+      << "out of range is an error, not a protocol violation:" << joined(b.d.violations());
   EXPECT_EQ(b.d.stats().bytes_read, 8u);
   EXPECT_EQ(b.d.stats().bytes_written, 16u);
   EXPECT_TRUE(b.d.idle());
@@ -834,8 +839,8 @@ TEST(AxiDramErrors, OutOfRangeGetsSlvErrAndWritesNothing) {
 // Protocol violations: recorded with their cycle, the burst gets SLVERR, nothing is written.
 // =========================================================================================
 void expect_violation(const AxiDram& d, const std::string& what) {
-  EXPECT_TRUE(contains(d.violations(), what)) << "expected \"" << what << "\" in:"
-                                              << joined(d.violations());
+  EXPECT_TRUE(contains(d.violations(), what))
+      << "expected \"" << what << "\" in:" << joined(d.violations());
   for (const std::string& v : d.violations()) EXPECT_EQ(v.rfind("cycle ", 0), 0u) << v;
 }
 

@@ -1,9 +1,9 @@
 // The configuration source of truth reaches the C++ side and the RTL identically.
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <set>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "pe_harness.h"
 #include "rsnpu/hw_configs.h"

@@ -1,12 +1,12 @@
 // The CSR block against the register map it was generated from (config/csr.json via
 // rsnpu/csr_map.h): every register and access class over AXI4-Lite, byte strobes, SLVERR for
 // addresses outside the map, w1c set/clear races, w1p pulses.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <random>
 #include <vector>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "rsnpu/csr_map.h"
 #include "rsnpu/rtl_models.h"
@@ -93,7 +93,10 @@ class CsrBench {
     tick();
     sim::wide_set(sim_.dut().hw_set_i, reg * 32, 32, 0);
   }
-  uint32_t reg_out(int reg) { sim_.eval(); return uint32_t(sim::wide_get(sim_.dut().reg_o, reg * 32, 32)); }
+  uint32_t reg_out(int reg) {
+    sim_.eval();
+    return uint32_t(sim::wide_get(sim_.dut().reg_o, reg * 32, 32));
+  }
   // Bits of register 'reg' that pulsed since the last call.
   uint32_t take_pulses(int reg) {
     const uint32_t p = pulses_[std::size_t(reg)];
@@ -160,7 +163,7 @@ TEST(Csr, W1cSetByHardwareClearedBySoftware) {
   EXPECT_EQ(b.reg_out(st), done | err);
   EXPECT_EQ(b.write(csr::kStatus, done), 0);  // clear done only
   EXPECT_EQ(b.read(csr::kStatus).first & (done | err), err);
-  EXPECT_EQ(b.write(csr::kStatus, 0), 0);     // writing 0 changes nothing
+  EXPECT_EQ(b.write(csr::kStatus, 0), 0);  // writing 0 changes nothing
   EXPECT_EQ(b.read(csr::kStatus).first & (done | err), err);
 }
 

@@ -1,15 +1,16 @@
 // The DMA engine against the C++ AXI4 DRAM model: random read and write commands (random
 // sizes, addresses, 4 KiB crossings, DRAM latency, bandwidth and back-pressure), data checked
 // byte for byte through the DRAM backdoor; refused commands cause no bus traffic at all.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-
+#include "rsnpu/hw_enums.h"
 #include "rsnpu/rtl_models.h"
 #include "rsnpu/sim/axi_bind.h"
 #include "rsnpu/sim/axi_dram.h"
@@ -25,7 +26,10 @@ using Model = Traits::Model;
 
 constexpr uint64_t kDramBytes = 1 << 20;
 
-enum DmaErr { kNone = 0, kAlign = 1, kLength = 2, kReadWindow = 3, kWriteWindow = 4, kAxiResp = 5 };
+// Error codes of rsnpu_pkg::dma_err_e, generated from the package.
+constexpr int kNone = int(hw::DmaErr::kNone), kAlign = int(hw::DmaErr::kAlign),
+              kLength = int(hw::DmaErr::kLength), kReadWindow = int(hw::DmaErr::kReadWindow),
+              kWriteWindow = int(hw::DmaErr::kWriteWindow), kAxiResp = int(hw::DmaErr::kAxiResp);
 
 struct Window {
   uint32_t lo = 0, hi = kDramBytes;
@@ -118,7 +122,8 @@ std::vector<uint8_t> random_bytes(std::mt19937_64& rng, std::size_t n) {
 }
 
 TEST(Dma, RandomCommandsMoveExactBytes) {
-  const uint64_t first = std::getenv("RSNPU_SEED") ? std::strtoull(std::getenv("RSNPU_SEED"), nullptr, 10) : 1;
+  const uint64_t first =
+      std::getenv("RSNPU_SEED") ? std::strtoull(std::getenv("RSNPU_SEED"), nullptr, 10) : 1;
   for (uint64_t seed = first; seed < first + 40; ++seed) {
     SCOPED_TRACE(fmt::format("seed {}", seed));
     std::mt19937_64 rng(seed);
@@ -143,7 +148,8 @@ TEST(Dma, RandomCommandsMoveExactBytes) {
       std::vector<uint64_t> data;
       for (uint32_t i = 0; i < beats && write; ++i) data.push_back(rng());
       const CmdResult r = b.run(write, addr, beats, data, sp);
-      ASSERT_EQ(r.failure, "") << (write ? "write" : "read") << " addr " << addr << " beats " << beats;
+      ASSERT_EQ(r.failure, "") << (write ? "write" : "read") << " addr " << addr << " beats "
+                               << beats;
       ASSERT_TRUE(r.done);
       ASSERT_EQ(r.err_code, kNone);
       if (write) {
@@ -183,11 +189,11 @@ TEST(Dma, RefusedCommandsCauseNoBusTraffic) {
   };
   refused(false, 0x1004, 4, kAlign);
   refused(true, 0x8000, 0, kLength);
-  refused(false, 0x0ff8, 2, kReadWindow);        // starts below the window
-  refused(false, 0x2ff8, 2, kReadWindow);        // ends past it
-  refused(true, 0x8ff8, 2, kWriteWindow);        // one beat past the output window
+  refused(false, 0x0ff8, 2, kReadWindow);  // starts below the window
+  refused(false, 0x2ff8, 2, kReadWindow);  // ends past it
+  refused(true, 0x8ff8, 2, kWriteWindow);  // one beat past the output window
   refused(true, 0x7ff8, 1, kWriteWindow);
-  refused(true, 0x1000, 4, kWriteWindow);        // readable is not writable
+  refused(true, 0x1000, 4, kWriteWindow);  // readable is not writable
   // Exactly the window is fine, and only the window is written.
   const CmdResult ok = b.run(true, 0x8000, 512, std::vector<uint64_t>(512, 7), 0.7);
   EXPECT_EQ(ok.failure, "");
@@ -220,8 +226,10 @@ TEST(Dma, BandwidthFollowsTheLink) {
   const CmdResult r = b.run(false, 0, beats, {}, 1.0);
   ASSERT_EQ(r.failure, "");
   const double bpc = double(beats) * 8 / double(r.cycles);
-  std::cout << fmt::format("[ info ] DMA read of {} KiB: {} cycles, {:.2f} bytes/cycle "
-                           "(link 2.40)\n", beats * 8 / 1024, r.cycles, bpc);
+  std::cout << fmt::format(
+      "[ info ] DMA read of {} KiB: {} cycles, {:.2f} bytes/cycle "
+      "(link 2.40)\n",
+      beats * 8 / 1024, r.cycles, bpc);
   EXPECT_GT(bpc, 2.4 * 0.95);
   EXPECT_LE(bpc, 2.4 * 1.01);
 }

@@ -62,26 +62,52 @@ TEST(GoldenErrors, Conv2d) {
     std::vector<std::string> words;
   };
   const std::vector<Bad> bad = {
-      {"zero N", [](ConvSetup& s) { s.in = words(Shape4{0, 6, 5, 5}); }, {"conv2d", "N"}},
+      {"zero N",
+       [](ConvSetup& s) {
+         s.in = words(Shape4{0, 6, 5, 5});
+       },
+       {"conv2d", "N"}},
       {"negative H", [](ConvSetup& s) { s.in.shape.h = -1; }, {"conv2d", "H"}},
-      {"zero weight S", [](ConvSetup& s) { s.wt = words(Shape4{4, 3, 3, 0}); }, {"conv2d", "W"}},
+      {"zero weight S",
+       [](ConvSetup& s) {
+         s.wt = words(Shape4{4, 3, 3, 0});
+       },
+       {"conv2d", "W"}},
       {"data size", [](ConvSetup& s) { s.in.data.pop_back(); }, {"conv2d", "input"}},
       {"weight data size", [](ConvSetup& s) { s.wt.data.push_back(0); }, {"conv2d", "weights"}},
-      {"C not divisible", [](ConvSetup& s) { s.p.groups = 4; },
+      {"C not divisible",
+       [](ConvSetup& s) { s.p.groups = 4; },
        {"conv2d", "input channels 6 not divisible by groups 4"}},
-      {"weights C", [](ConvSetup& s) { s.wt = words(Shape4{4, 6, 3, 3}); },
+      {"weights C",
+       [](ConvSetup& s) {
+         s.wt = words(Shape4{4, 6, 3, 3});
+       },
        {"conv2d", "weights C 6"}},
-      {"M not divisible", [](ConvSetup& s) { s.wt = words(Shape4{5, 3, 3, 3}); },
+      {"M not divisible",
+       [](ConvSetup& s) {
+         s.wt = words(Shape4{5, 3, 3, 3});
+       },
        {"conv2d", "filters M 5"}},
       {"groups 0", [](ConvSetup& s) { s.p.groups = 0; }, {"conv2d", "groups"}},
-      {"bias size", [](ConvSetup& s) { s.bias = {1, 2, 3}; }, {"conv2d", "bias"}},
+      {"bias size",
+       [](ConvSetup& s) {
+         s.bias = {1, 2, 3};
+       },
+       {"conv2d", "bias"}},
       {"stride_h 0", [](ConvSetup& s) { s.p.stride_h = 0; }, {"conv2d", "stride_h"}},
       {"stride_w -1", [](ConvSetup& s) { s.p.stride_w = -1; }, {"conv2d", "stride_w"}},
       {"pad_h -1", [](ConvSetup& s) { s.p.pad_h = -1; }, {"conv2d", "pad_h"}},
       {"pad_w -2", [](ConvSetup& s) { s.p.pad_w = -2; }, {"conv2d", "pad_w"}},
-      {"R too big", [](ConvSetup& s) { s.wt = words(Shape4{4, 3, 6, 3}); },
+      {"R too big",
+       [](ConvSetup& s) {
+         s.wt = words(Shape4{4, 3, 6, 3});
+       },
        {"conv2d", "kernel R 6"}},
-      {"S too big", [](ConvSetup& s) { s.wt = words(Shape4{4, 3, 3, 8}); s.p.pad_w = 1; },
+      {"S too big",
+       [](ConvSetup& s) {
+         s.wt = words(Shape4{4, 3, 3, 8});
+         s.p.pad_w = 1;
+       },
        {"conv2d", "kernel S 8"}},
   };
   for (const auto& b : bad) {
@@ -113,13 +139,22 @@ TEST(GoldenErrors, Fc) {
   const WordTensor in = words(Shape4{2, 3, 2, 2});
   const WordTensor wt = words(Shape4{5, 12, 1, 1});
   EXPECT_NO_THROW(fc_acc(in, wt, {}, Precision::kInt16, 32));
-  expect_invalid([&] { fc_acc(in, words(Shape4{5, 11, 1, 1}), {}, Precision::kInt16, 32); },
-                 {"fc", "K 11", "12"});
-  expect_invalid([&] { fc_acc(in, words(Shape4{5, 3, 2, 2}), {}, Precision::kInt16, 32); },
-                 {"fc", "weights"});
+  expect_invalid(
+      [&] {
+        fc_acc(in, words(Shape4{5, 11, 1, 1}), {}, Precision::kInt16, 32);
+      },
+      {"fc", "K 11", "12"});
+  expect_invalid(
+      [&] {
+        fc_acc(in, words(Shape4{5, 3, 2, 2}), {}, Precision::kInt16, 32);
+      },
+      {"fc", "weights"});
   expect_invalid([&] { fc_acc(in, wt, {1, 2}, Precision::kInt16, 32); }, {"fc", "bias"});
-  expect_invalid([&] { fc_acc(words(Shape4{2, 0, 2, 2}), wt, {}, Precision::kInt16, 32); },
-                 {"fc", "C"});
+  expect_invalid(
+      [&] {
+        fc_acc(words(Shape4{2, 0, 2, 2}), wt, {}, Precision::kInt16, 32);
+      },
+      {"fc", "C"});
   expect_invalid([&] { fc_acc(in, wt, {}, Precision::kInt16, 0); }, {"fc", "acc_bits"});
   const FloatTensor fin(Shape4{2, 3, 2, 2}), fwt(Shape4{5, 10, 1, 1});
   expect_invalid([&] { fc(fin, fwt, {}); }, {"fc", "K 10"});
@@ -145,13 +180,15 @@ TEST(GoldenErrors, Maxpool) {
   // [-pad, kernel - pad), so this happens exactly when pad >= kernel (whatever the stride).
   both(PoolParams{2, 2, 1, 1, 2, 0}, {"maxpool", "pad_h 2 >= kernel_h 2", "only padding"});
   both(PoolParams{2, 3, 3, 3, 0, 4}, {"maxpool", "pad_w 4 >= kernel_w 3"});
-  expect_invalid([&] { maxpool(words(Shape4{1, 1, 3, 3}), PoolParams{3, 3, 3, 3, 3, 3}); },
-                 {"maxpool", "only padding"});
+  expect_invalid(
+      [&] {
+        maxpool(words(Shape4{1, 1, 3, 3}), PoolParams{3, 3, 3, 3, 3, 3});
+      },
+      {"maxpool", "only padding"});
   // Legal with pad == kernel - 1 (corner windows hold exactly one valid position).
   EXPECT_NO_THROW(maxpool(in, PoolParams{3, 3, 1, 1, 2, 2}));
   EXPECT_NO_THROW(maxpool(words(Shape4{1, 1, 1, 1}), PoolParams{2, 2, 3, 3, 1, 1}));
-  expect_invalid([&] { maxpool(WordTensor(Shape4{1, 0, 5, 5}), PoolParams{}); },
-                 {"maxpool", "C"});
+  expect_invalid([&] { maxpool(WordTensor(Shape4{1, 0, 5, 5}), PoolParams{}); }, {"maxpool", "C"});
   WordTensor short_data = in;
   short_data.data.pop_back();
   expect_invalid([&] { maxpool(short_data, PoolParams{}); }, {"maxpool", "input"});
@@ -165,12 +202,21 @@ TEST(GoldenErrors, ReluAndRequantize) {
   bad_floats.shape.w = 0;
   expect_invalid([&] { relu(bad_floats); }, {"relu", "W"});
   const AccTensor acc(Shape4{1, 1, 2, 2});
-  expect_invalid([&] { requantize(acc, Requant{-1, Precision::kInt16, false}); },
-                 {"requantize", "shift"});
-  expect_invalid([&] { requantize(acc, Requant{63, Precision::kInt8, false}); },
-                 {"requantize", "shift"});
-  expect_invalid([&] { requantize(int64_t{0}, Requant{63, Precision::kInt8, false}); },
-                 {"requantize", "shift"});
+  expect_invalid(
+      [&] {
+        requantize(acc, Requant{-1, Precision::kInt16, false});
+      },
+      {"requantize", "shift"});
+  expect_invalid(
+      [&] {
+        requantize(acc, Requant{63, Precision::kInt8, false});
+      },
+      {"requantize", "shift"});
+  expect_invalid(
+      [&] {
+        requantize(int64_t{0}, Requant{63, Precision::kInt8, false});
+      },
+      {"requantize", "shift"});
   AccTensor bad_acc = acc;
   bad_acc.data.push_back(0);
   expect_invalid([&] { requantize(bad_acc, Requant{}); }, {"requantize"});

@@ -114,8 +114,8 @@ TEST(GoldenFloat, FcVsNaive) {
     const int K = in_shape.c * in_shape.h * in_shape.w;
     const Shape4 wt_shape{uni(1, 10), K, 1, 1};
     const bool with_bias = seed % 2;
-    SCOPED_TRACE(fmt::format("seed={} in={} w={} bias={}", seed, in_shape.str(), wt_shape.str(),
-                             with_bias));
+    SCOPED_TRACE(
+        fmt::format("seed={} in={} w={} bias={}", seed, in_shape.str(), wt_shape.str(), with_bias));
     const FloatTensor in = random_floats(in_shape, rng), wt = random_floats(wt_shape, rng);
     std::vector<float> bias;
     if (with_bias) bias = random_floats(Shape4{1, 1, 1, wt_shape.n}, rng).data;
@@ -125,7 +125,8 @@ TEST(GoldenFloat, FcVsNaive) {
       for (int m = 0; m < wt_shape.n; ++m) {
         double sum = with_bias ? bias[m] : 0.0, mag = std::fabs(sum);
         for (int k = 0; k < K; ++k) {
-          const double t = double(wt.data[std::size_t(m) * K + k]) * in.data[std::size_t(n) * K + k];
+          const double t =
+              double(wt.data[std::size_t(m) * K + k]) * in.data[std::size_t(n) * K + k];
           sum += t;
           mag += std::fabs(t);
         }
@@ -160,10 +161,11 @@ TEST(GoldenFloat, MaxpoolVsNaive) {
             for (int r = 0; r < p.kernel_h; ++r)
               for (int q = 0; q < p.kernel_w; ++q) {
                 const int h = e * p.stride_h + r - p.pad_h, w = f * p.stride_w + q - p.pad_w;
-                if (h >= 0 && h < s.h && w >= 0 && w < s.w) best = std::max(best, in.at(n, c, h, w));
+                if (h >= 0 && h < s.h && w >= 0 && w < s.w)
+                  best = std::max(best, in.at(n, c, h, w));
               }
-            ASSERT_EQ(got.at(n, c, e, f), best) << "n=" << n << " c=" << c << " e=" << e
-                                                << " f=" << f;
+            ASSERT_EQ(got.at(n, c, e, f), best)
+                << "n=" << n << " c=" << c << " e=" << e << " f=" << f;
           }
   }
 }

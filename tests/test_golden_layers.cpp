@@ -21,8 +21,7 @@ using rsnpu::golden::test::ref_wrap;
 
 // Random 16-bit words. In INT8 the upper byte is garbage on purpose (the operand must
 // come from the low byte only).
-WordTensor random_words(const Shape4& s, std::mt19937_64& rng, int lo = -32768,
-                        int hi = 32767) {
+WordTensor random_words(const Shape4& s, std::mt19937_64& rng, int lo = -32768, int hi = 32767) {
   WordTensor t(s);
   std::uniform_int_distribution<int> dist(lo, hi);
   for (auto& v : t.data) v = static_cast<int16_t>(dist(rng));
@@ -114,8 +113,8 @@ ConvCase random_conv_case(std::mt19937_64& rng) {
 }
 
 std::vector<int64_t> random_bias(int m, int acc_bits, std::mt19937_64& rng) {
-  const int64_t lim = acc_bits == 64 ? std::numeric_limits<int64_t>::max()
-                                     : (int64_t{1} << (acc_bits - 1)) - 1;
+  const int64_t lim =
+      acc_bits == 64 ? std::numeric_limits<int64_t>::max() : (int64_t{1} << (acc_bits - 1)) - 1;
   std::uniform_int_distribution<int64_t> dist(-lim - 1, lim);
   std::vector<int64_t> b(m);
   for (auto& v : b) v = dist(rng);
@@ -125,8 +124,8 @@ std::vector<int64_t> random_bias(int m, int acc_bits, std::mt19937_64& rng) {
 void check_conv_case(const ConvCase& c, std::mt19937_64& rng) {
   const WordTensor in = random_words(c.in, rng);
   const WordTensor wt = random_words(c.wt, rng);
-  const std::vector<int64_t> bias = c.bias ? random_bias(c.wt.n, c.acc_bits, rng)
-                                           : std::vector<int64_t>{};
+  const std::vector<int64_t> bias =
+      c.bias ? random_bias(c.wt.n, c.acc_bits, rng) : std::vector<int64_t>{};
   const AccTensor got = conv2d_acc(in, wt, bias, c.p, c.prec, c.acc_bits);
   const AccTensor want = ref_conv(in, wt, bias, c.p, c.prec, c.acc_bits);
   ASSERT_EQ(got.shape, want.shape) << got.shape.str() << " vs " << want.shape.str();
@@ -146,14 +145,19 @@ TEST(GoldenConv, RandomShapesVsNaive) {
 TEST(GoldenConv, ListedShapesVsNaive) {
   auto cp = [](int sh, int sw, int ph, int pw, int g) { return ConvParams{sh, sw, ph, pw, g}; };
   const std::vector<ConvCase> cases = {
-      {{1, 3, 5, 5}, {4, 3, 3, 3}, cp(1, 1, 0, 0, 1)},                             // basic
-      {{1, 3, 7, 9}, {2, 3, 1, 1}, cp(1, 1, 0, 0, 1)},                             // 1x1
-      {{2, 4, 7, 8}, {6, 4, 2, 5}, cp(2, 3, 1, 2, 1), Precision::kInt8, 32, true},  // R != S
+      {{1, 3, 5, 5}, {4, 3, 3, 3}, cp(1, 1, 0, 0, 1)},                               // basic
+      {{1, 3, 7, 9}, {2, 3, 1, 1}, cp(1, 1, 0, 0, 1)},                               // 1x1
+      {{2, 4, 7, 8}, {6, 4, 2, 5}, cp(2, 3, 1, 2, 1), Precision::kInt8, 32, true},   // R != S
       {{1, 6, 9, 9}, {4, 3, 3, 3}, cp(2, 2, 1, 1, 2), Precision::kInt16, 32, true},  // groups 2
-      {{3, 5, 6, 7}, {5, 1, 3, 3}, cp(1, 1, 1, 1, 5), Precision::kInt8},           // depthwise
-      {{1, 3, 27, 27}, {8, 3, 11, 11}, cp(4, 4, 2, 2, 1), Precision::kInt16, 32, true},  // AlexNet-ish
-      {{1, 2, 1, 1}, {3, 2, 1, 1}, cp(1, 1, 0, 0, 1)},                              // single pixel
-      {{1, 2, 1, 1}, {3, 2, 3, 3}, cp(1, 1, 1, 1, 1)},                              // all padding but centre
+      {{3, 5, 6, 7}, {5, 1, 3, 3}, cp(1, 1, 1, 1, 5), Precision::kInt8},             // depthwise
+      {{1, 3, 27, 27},
+       {8, 3, 11, 11},
+       cp(4, 4, 2, 2, 1),
+       Precision::kInt16,
+       32,
+       true},                                           // AlexNet-ish
+      {{1, 2, 1, 1}, {3, 2, 1, 1}, cp(1, 1, 0, 0, 1)},  // single pixel
+      {{1, 2, 1, 1}, {3, 2, 3, 3}, cp(1, 1, 1, 1, 1)},  // all padding but centre
       {{2, 3, 6, 6}, {4, 3, 3, 3}, cp(1, 2, 0, 1, 1), Precision::kInt16, 16, true},
       {{2, 3, 6, 6}, {4, 3, 3, 3}, cp(2, 1, 1, 0, 1), Precision::kInt8, 24, true},
       {{1, 4, 5, 5}, {4, 4, 5, 5}, cp(3, 3, 0, 0, 1), Precision::kInt16, 64, true},
@@ -241,8 +245,8 @@ TEST(GoldenFc, RandomVsNaive) {
     const bool with_bias = uni(0, 1);
     const bool extreme = seed % 7 == 0;
     SCOPED_TRACE(fmt::format("seed={} in={} w={} prec={} acc_bits={} bias={} extreme={}", seed,
-                             in_shape.str(), wt_shape.str(), to_string(prec), acc_bits,
-                             with_bias, extreme));
+                             in_shape.str(), wt_shape.str(), to_string(prec), acc_bits, with_bias,
+                             extreme));
     WordTensor in = random_words(in_shape, rng), wt = random_words(wt_shape, rng);
     if (extreme) {
       std::fill(in.data.begin(), in.data.end(), int16_t(-32768));
@@ -278,10 +282,9 @@ TEST(GoldenRequantize, TensorMatchesScalar) {
     std::mt19937_64 rng(seed);
     const Requant rq{int(seed % 20), seed % 2 ? Precision::kInt8 : Precision::kInt16,
                      (seed / 2) % 2 == 1};
-    const Shape4 s{1 + int(rng() % 2), 1 + int(rng() % 4), 1 + int(rng() % 5),
-                   1 + int(rng() % 5)};
-    SCOPED_TRACE(fmt::format("seed={} shape={} shift={} prec={} relu={}", seed, s.str(),
-                             rq.shift, to_string(rq.prec), rq.relu));
+    const Shape4 s{1 + int(rng() % 2), 1 + int(rng() % 4), 1 + int(rng() % 5), 1 + int(rng() % 5)};
+    SCOPED_TRACE(fmt::format("seed={} shape={} shift={} prec={} relu={}", seed, s.str(), rq.shift,
+                             to_string(rq.prec), rq.relu));
     AccTensor acc(s);
     std::uniform_int_distribution<int64_t> dist(-(int64_t{1} << 31), (int64_t{1} << 31) - 1);
     for (auto& v : acc.data) v = dist(rng);
@@ -377,8 +380,8 @@ TEST(GoldenPool, MaxpoolAlexNet3x3s2) {
   WordTensor in(Shape4{1, 1, 3, 3});
   in.data = {-1, -2, -3, -4, -5, -6, -7, -8, -9};
   const WordTensor out = maxpool(in, PoolParams{2, 2, 1, 1, 1, 1});
-  EXPECT_EQ(out.data, (std::vector<int16_t>{-1, -1, -2, -3, -1, -1, -2, -3, -4, -4, -5, -6,
-                                            -7, -7, -8, -9}));
+  EXPECT_EQ(out.data,
+            (std::vector<int16_t>{-1, -1, -2, -3, -1, -1, -2, -3, -4, -4, -5, -6, -7, -7, -8, -9}));
 }
 
 TEST(GoldenPool, Relu) {

@@ -98,8 +98,7 @@ TEST(GoldenRowConv, RandomVsConv2d) {
     SCOPED_TRACE(fmt::format("seed={} {}", seed, describe(pr)));
     const RowConvResult res = row_conv1d(pr);
     ASSERT_EQ(res.psum_out, via_conv2d(pr));
-    EXPECT_EQ(res.macs_executed + res.macs_skipped,
-              uint64_t(pr.e) * pr.p * pr.q * pr.s);
+    EXPECT_EQ(res.macs_executed + res.macs_skipped, uint64_t(pr.e) * pr.p * pr.q * pr.s);
     EXPECT_EQ(res.macs_skipped, count_zero_uses(pr));
   }
 }
@@ -160,9 +159,9 @@ TEST(GoldenRowConv, PsumInWrapsWithExtremeValues) {
   pr.acc_bits = 32;
   pr.psum_in = {(int64_t{1} << 31) - 1, int64_t{1} << 30};
   // 2^31 - 1 + 2^30 wraps to -2^31 + 2^30 - 1; 2^30 + 2^30 = 2^31 wraps to -2^31.
-  EXPECT_EQ(row_conv1d(pr).psum_out,
-            (std::vector<int64_t>{-(int64_t{1} << 31) + (int64_t{1} << 30) - 1,
-                                  -(int64_t{1} << 31)}));
+  EXPECT_EQ(
+      row_conv1d(pr).psum_out,
+      (std::vector<int64_t>{-(int64_t{1} << 31) + (int64_t{1} << 30) - 1, -(int64_t{1} << 31)}));
 }
 
 }  // namespace

@@ -22,7 +22,6 @@ using rsnpu::golden::test::ref_wrap;
 constexpr int64_t kI64Min = std::numeric_limits<int64_t>::min();
 constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
 
-
 // Reference requantize: floor((acc + 2^(sh-1)) / 2^sh) by explicit floor division.
 int16_t ref_requantize(int64_t acc, int sh, Precision prec, bool relu) {
   __int128 r = acc;
@@ -118,9 +117,9 @@ TEST(GoldenScalar, RequantizeRoundHalfUp) {
   EXPECT_EQ(rq(-7, 1), -3);
   EXPECT_EQ(rq(5, 1), 3);
   EXPECT_EQ(rq(7, 1), 4);
-  EXPECT_EQ(rq(-1, 1), 0);  // -0.5 -> 0
-  EXPECT_EQ(rq(1, 1), 1);   // 0.5 -> 1
-  EXPECT_EQ(rq(6, 2), 2);   // 1.5 -> 2
+  EXPECT_EQ(rq(-1, 1), 0);   // -0.5 -> 0
+  EXPECT_EQ(rq(1, 1), 1);    // 0.5 -> 1
+  EXPECT_EQ(rq(6, 2), 2);    // 1.5 -> 2
   EXPECT_EQ(rq(-6, 2), -1);  // -1.5 -> -1
   EXPECT_EQ(rq(-7, 2), -2);  // -1.75 -> -2
   EXPECT_EQ(rq(-5, 2), -1);  // -1.25 -> -1
@@ -138,10 +137,10 @@ TEST(GoldenScalar, RequantizeSaturationAndRelu) {
   EXPECT_EQ(rq(-129, 0, Precision::kInt8), -128);
   EXPECT_EQ(rq(128, 0, Precision::kInt8), 127);
   EXPECT_EQ(rq(-128, 0, Precision::kInt8), -128);
-  EXPECT_EQ(rq(255, 1, Precision::kInt8), 127);   // 127.5 -> 128 -> 127
+  EXPECT_EQ(rq(255, 1, Precision::kInt8), 127);    // 127.5 -> 128 -> 127
   EXPECT_EQ(rq(-257, 1, Precision::kInt8), -128);  // -128.5 -> -128
   EXPECT_EQ(rq(-259, 1, Precision::kInt8), -128);  // -129.5 -> -129 -> -128
-  EXPECT_EQ(rq(65535, 1), 32767);                 // 32767.5 -> 32768 -> 32767
+  EXPECT_EQ(rq(65535, 1), 32767);                  // 32767.5 -> 32768 -> 32767
   // ReLU after saturation.
   EXPECT_EQ(rq(-5, 1, Precision::kInt16, true), 0);
   EXPECT_EQ(rq(5, 1, Precision::kInt16, true), 3);
@@ -158,7 +157,7 @@ TEST(GoldenScalar, RequantizeExtremesDoNotOverflow) {
   EXPECT_EQ(rq(kI64Min, 1), -32768);
   EXPECT_EQ(rq(kI64Max, 0, Precision::kInt8), 127);
   EXPECT_EQ(rq(kI64Min, 0, Precision::kInt8), -128);
-  EXPECT_EQ(rq(int64_t{1} << 61, 62), 1);   // exactly 0.5 -> 1
+  EXPECT_EQ(rq(int64_t{1} << 61, 62), 1);     // exactly 0.5 -> 1
   EXPECT_EQ(rq(-(int64_t{1} << 61), 62), 0);  // exactly -0.5 -> 0
 }
 
@@ -174,8 +173,8 @@ TEST(GoldenScalar, RequantizeRandom) {
     const Precision prec = seed % 2 ? Precision::kInt8 : Precision::kInt16;
     const bool relu = (seed / 2) % 2;
     const int shift = std::uniform_int_distribution<int>(0, 62)(rng);
-    SCOPED_TRACE(fmt::format("seed={} shift={} prec={} relu={}", seed, shift, to_string(prec),
-                             relu));
+    SCOPED_TRACE(
+        fmt::format("seed={} shift={} prec={} relu={}", seed, shift, to_string(prec), relu));
     for (int i = 0; i < 300; ++i) {
       // Values near the rounding and saturation boundaries as well as wide ones.
       int64_t acc = random_wide(rng);

@@ -3,14 +3,14 @@
 //
 // Environment: RSNPU_PE_CASES=N overrides the cases per chunk, RSNPU_SEED=S the first seed;
 // RSNPU_WAVES=dir writes an FST per case.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <ostream>
 #include <string>
 #include <tuple>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "pe_regress.h"
 #include "rsnpu/rtl_models.h"
@@ -56,8 +56,8 @@ TEST_P(PeRandom, BitExactAgainstGolden) {
   for (const tb::CaseOutcome& c : rep.cases) {
     macs += c.macs + c.skipped;
     EXPECT_TRUE(c.pass) << "seed " << c.seed << ": " << c.message << "\n  case: " << c.summary
-                        << "\n  replay: build/rsnpu pe-regress --config " << ch.config
-                        << " --seed " << c.seed << " --count 1 --waves build/waves";
+                        << "\n  replay: build/rsnpu pe-regress --config " << ch.config << " --seed "
+                        << c.seed << " --count 1 --waves build/waves";
   }
   EXPECT_GT(macs, 0u);  // the chunk really exercised the MAC pipeline
   RecordProperty("mac_slots", std::to_string(macs));
@@ -82,8 +82,8 @@ class PeDirected : public ::testing::Test {
   static constexpr const cfg::HwConfig& kCfg = Traits::kCfg;
 
   // A legal job with deterministic data.
-  static PeJob make_job(int s, int p, int q, int stride, int e, int rows, bool load,
-                        bool acc_in, int zero_every = 0) {
+  static PeJob make_job(int s, int p, int q, int stride, int e, int rows, bool load, bool acc_in,
+                        int zero_every = 0) {
     PeJob j;
     j.prog = {s, p, q, stride, e, rows, golden::Precision::kInt16, load, acc_in};
     if (load) {

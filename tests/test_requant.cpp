@@ -1,15 +1,17 @@
 // The requantization unit against golden::requantize (docs/numerics.md section 3): targeted
 // values (exact halves, saturation boundaries, extremes of the accumulator) and random ones,
 // every shift, both precisions, ReLU on and off, random back-pressure.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <deque>
 #include <random>
 #include <vector>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-
+#include "pe_harness.h"
 #include "rsnpu/golden/golden.h"
+#include "rsnpu/hw_enums.h"
 #include "rsnpu/rtl_models.h"
 #include "rsnpu/sim/run_status.h"
 #include "rsnpu/sim/simulation.h"
@@ -50,7 +52,7 @@ void check_requant(uint64_t seed) {
       for (int64_t a : accs) want.push_back(golden::requantize(a, rq));
 
       d.cfg_shift_i = shift;
-      d.cfg_prec_i = rq.prec == golden::Precision::kInt8 ? 1 : 0;
+      d.cfg_prec_i = tb::hw_prec(rq.prec);
       d.cfg_relu_i = rq.relu;
       sim::StreamSource<int64_t> src(0.7, rng());
       sim::StreamSink sink(0.6, rng());
@@ -70,9 +72,9 @@ void check_requant(uint64_t seed) {
         s.tick();
         if (in_fire) src.commit_fire();
         if (out_fire) {
-          ASSERT_EQ(out, want.front()) << fmt::format("seed {} shift {} {} relu {} acc {}",
-                                                      seed, shift, golden::to_string(rq.prec),
-                                                      rq.relu, accs[got]);
+          ASSERT_EQ(out, want.front())
+              << fmt::format("seed {} shift {} {} relu {} acc {}", seed, shift,
+                             golden::to_string(rq.prec), rq.relu, accs[got]);
           want.pop_front();
           ++got;
         }

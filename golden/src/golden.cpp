@@ -26,14 +26,13 @@ int32_t operand(int16_t word, Precision prec) {
 // Done on uint64_t so that no step can overflow a signed type.
 int64_t wrap(int64_t v, int acc_bits) {
   if (acc_bits < 1 || acc_bits > 64) {
-    throw std::invalid_argument("wrap: acc_bits " + std::to_string(acc_bits) +
-                                " outside [1, 64]");
+    throw std::invalid_argument("wrap: acc_bits " + std::to_string(acc_bits) + " outside [1, 64]");
   }
   if (acc_bits == 64) return v;
   const uint64_t mask = (uint64_t{1} << acc_bits) - 1;
   const uint64_t sign = uint64_t{1} << (acc_bits - 1);
   uint64_t u = static_cast<uint64_t>(v) & mask;
-  if (u & sign) u |= ~mask;  // sign-extend bit acc_bits-1
+  if (u & sign) u |= ~mask;        // sign-extend bit acc_bits-1
   return static_cast<int64_t>(u);  // modular conversion (C++20)
 }
 

@@ -2,7 +2,6 @@
 // im2col + GEMM, fully connected as a GEMM, max pooling and ReLU, in integer (exact int64
 // sums wrapped once per output) and float.
 #include <Eigen/Dense>
-
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
@@ -25,16 +24,18 @@ std::string num(int64_t v) { return std::to_string(v); }
 
 // Every dimension positive and the data vector as long as the shape says.
 void check_tensor(const char* op, const char* name, const Shape4& s, std::size_t data_size) {
-  const struct { const char* dim; int value; } dims[] = {
-      {"N", s.n}, {"C", s.c}, {"H", s.h}, {"W", s.w}};
+  const struct {
+    const char* dim;
+    int value;
+  } dims[] = {{"N", s.n}, {"C", s.c}, {"H", s.h}, {"W", s.w}};
   for (const auto& d : dims) {
     if (d.value <= 0) {
       fail(op, std::string(name) + " " + d.dim + " " + num(d.value) + " must be positive");
     }
   }
   if (data_size != s.size()) {
-    fail(op, std::string(name) + " has " + num(int64_t(data_size)) + " values, shape " +
-                 s.str() + " needs " + num(int64_t(s.size())));
+    fail(op, std::string(name) + " has " + num(int64_t(data_size)) + " values, shape " + s.str() +
+                 " needs " + num(int64_t(s.size())));
   }
 }
 
@@ -44,16 +45,15 @@ void check_acc_bits(const char* op, int acc_bits) {
 
 // Output length of one spatial dimension (section 5 formula); throws if the window, stride
 // or padding is illegal. 'axis' is "h" or "w", 'kname' the window dimension name.
-int window_out_len(const char* op, const char* axis, int in, const char* kname, int k,
-                   int stride, int pad) {
+int window_out_len(const char* op, const char* axis, int in, const char* kname, int k, int stride,
+                   int pad) {
   const std::string a(axis);
   if (stride < 1) fail(op, "stride_" + a + " " + num(stride) + " must be >= 1");
   if (pad < 0) fail(op, "pad_" + a + " " + num(pad) + " must be >= 0");
   const int64_t padded = int64_t(in) + 2 * int64_t(pad);
   if (padded < k) {
-    fail(op, std::string(kname) + " " + num(k) + " larger than padded input " + num(padded) +
-                 " (" + (a == "h" ? "H " : "W ") + num(in) + " + 2*pad_" + a + " " + num(pad) +
-                 ")");
+    fail(op, std::string(kname) + " " + num(k) + " larger than padded input " + num(padded) + " (" +
+                 (a == "h" ? "H " : "W ") + num(in) + " + 2*pad_" + a + " " + num(pad) + ")");
   }
   if (padded > INT32_MAX) fail(op, "padded input " + a + " " + num(padded) + " too large");
   return int((padded - k) / stride + 1);
@@ -260,8 +260,8 @@ AccTensor conv2d_acc(const WordTensor& in, const WordTensor& weights,
   return acc;
 }
 
-AccTensor fc_acc(const WordTensor& in, const WordTensor& weights,
-                 const std::vector<int64_t>& bias, Precision prec, int acc_bits) {
+AccTensor fc_acc(const WordTensor& in, const WordTensor& weights, const std::vector<int64_t>& bias,
+                 Precision prec, int acc_bits) {
   const char* op = "fc";
   check_fc(op, in.shape, in.data.size(), weights.shape, weights.data.size());
   check_bias(op, bias, weights.shape.n);
@@ -289,14 +289,12 @@ FloatTensor conv2d(const FloatTensor& in, const FloatTensor& weights,
   const Shape4 out_shape =
       conv_shape(op, in.shape, in.data.size(), weights.shape, weights.data.size(), p);
   check_bias(op, bias, weights.shape.n);
-  FloatTensor out = conv_sums<float>(in.shape, in.data, weights.shape, weights.data, p,
-                                     out_shape);
+  FloatTensor out = conv_sums<float>(in.shape, in.data, weights.shape, weights.data, p, out_shape);
   add_bias(out, bias);
   return out;
 }
 
-FloatTensor fc(const FloatTensor& in, const FloatTensor& weights,
-               const std::vector<float>& bias) {
+FloatTensor fc(const FloatTensor& in, const FloatTensor& weights, const std::vector<float>& bias) {
   const char* op = "fc";
   check_fc(op, in.shape, in.data.size(), weights.shape, weights.data.size());
   check_bias(op, bias, weights.shape.n);

@@ -1,13 +1,13 @@
 // Cycle-level AXI4 DRAM model; the behaviour and timing are specified in axi_dram.h.
 #include "rsnpu/sim/axi_dram.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <limits>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace rsnpu::sim {
 
@@ -38,9 +38,10 @@ bool AxiDram::in_range(uint64_t lo, uint64_t n) const {
 
 void AxiDram::check_range(uint64_t addr, std::size_t n, const char* what) const {
   if (!in_range(addr, n))
-    throw std::out_of_range(fmt::format("AxiDram::{}: {} bytes at {:#x} are not all inside the "
-                                        "memory [{:#x}, {:#x})",
-                                        what, n, addr, cfg_.base, cfg_.base + cfg_.size_bytes));
+    throw std::out_of_range(
+        fmt::format("AxiDram::{}: {} bytes at {:#x} are not all inside the "
+                    "memory [{:#x}, {:#x})",
+                    what, n, addr, cfg_.base, cfg_.base + cfg_.size_bytes));
 }
 
 uint8_t AxiDram::load(uint64_t addr) const {
@@ -122,9 +123,10 @@ bool AxiDram::check_request(const char* ch, uint32_t addr, uint8_t len, uint8_t 
                             uint8_t burst) {
   bool bad = false;
   if (size != kSize) {
-    violation(fmt::format("{0}: {0}SIZE={1} at {0}ADDR {2:#x}; this 64-bit port supports only "
-                          "{0}SIZE=3 (8-byte beats)",
-                          ch, size, addr));
+    violation(
+        fmt::format("{0}: {0}SIZE={1} at {0}ADDR {2:#x}; this 64-bit port supports only "
+                    "{0}SIZE=3 (8-byte beats)",
+                    ch, size, addr));
     bad = true;
   }
   if (burst != kBurstIncr) {
@@ -139,17 +141,16 @@ bool AxiDram::check_request(const char* ch, uint32_t addr, uint8_t len, uint8_t 
   const uint64_t first = addr & ~uint64_t(kBeatBytes - 1);
   const uint64_t bytes = (uint64_t(len) + 1) * kBeatBytes;
   if ((first % 4096) + bytes > 4096) {
-    violation(fmt::format("{0}: burst {0}ADDR {1:#x} {0}LEN {2} ({3} bytes) crosses a 4 KiB "
-                          "boundary",
-                          ch, addr, len, bytes));
+    violation(
+        fmt::format("{0}: burst {0}ADDR {1:#x} {0}LEN {2} ({3} bytes) crosses a 4 KiB "
+                    "boundary",
+                    ch, addr, len, bytes));
     bad = true;
   }
   return bad;
 }
 
-bool AxiDram::idle() const {
-  return reads_.empty() && writes_.empty() && bresps_.empty();
-}
+bool AxiDram::idle() const { return reads_.empty() && writes_.empty() && bresps_.empty(); }
 
 void AxiDram::prepare() {
   if (prepared_) return;
@@ -163,8 +164,7 @@ void AxiDram::prepare() {
   ar_ready_ = coin_ar && reads_.size() < max_out;
   aw_ready_ = coin_aw && writes_.size() + bresps_.size() < max_out;
 
-  const bool r_want =
-      !r_valid_ && !reads_.empty() && reads_.front().first_beat_cycle <= cycle_;
+  const bool r_want = !r_valid_ && !reads_.empty() && reads_.front().first_beat_cycle <= cycle_;
   const bool w_want = coin_w && !writes_.empty();
   const double beat = kBeatBytes;
   bool give_r = false;
@@ -220,29 +220,31 @@ void AxiDram::edge(const AxiPins& p) {
       violation("AR: ARVALID dropped before ARREADY");
     else if (p.araddr != prev_.araddr || p.arlen != prev_.arlen || p.arsize != prev_.arsize ||
              p.arburst != prev_.arburst || p.arid != prev_.arid)
-      violation(fmt::format("AR: payload changed while ARVALID && !ARREADY (ARADDR {:#x} LEN {} "
-                            "SIZE {} BURST {} ID {} -> ARADDR {:#x} LEN {} SIZE {} BURST {} ID {})",
-                            prev_.araddr, prev_.arlen, prev_.arsize, prev_.arburst, prev_.arid,
-                            p.araddr, p.arlen, p.arsize, p.arburst, p.arid));
+      violation(
+          fmt::format("AR: payload changed while ARVALID && !ARREADY (ARADDR {:#x} LEN {} "
+                      "SIZE {} BURST {} ID {} -> ARADDR {:#x} LEN {} SIZE {} BURST {} ID {})",
+                      prev_.araddr, prev_.arlen, prev_.arsize, prev_.arburst, prev_.arid, p.araddr,
+                      p.arlen, p.arsize, p.arburst, p.arid));
   }
   if (prev_.awvalid && !prev_aw_ready_) {
     if (!p.awvalid)
       violation("AW: AWVALID dropped before AWREADY");
     else if (p.awaddr != prev_.awaddr || p.awlen != prev_.awlen || p.awsize != prev_.awsize ||
              p.awburst != prev_.awburst || p.awid != prev_.awid)
-      violation(fmt::format("AW: payload changed while AWVALID && !AWREADY (AWADDR {:#x} LEN {} "
-                            "SIZE {} BURST {} ID {} -> AWADDR {:#x} LEN {} SIZE {} BURST {} ID {})",
-                            prev_.awaddr, prev_.awlen, prev_.awsize, prev_.awburst, prev_.awid,
-                            p.awaddr, p.awlen, p.awsize, p.awburst, p.awid));
+      violation(
+          fmt::format("AW: payload changed while AWVALID && !AWREADY (AWADDR {:#x} LEN {} "
+                      "SIZE {} BURST {} ID {} -> AWADDR {:#x} LEN {} SIZE {} BURST {} ID {})",
+                      prev_.awaddr, prev_.awlen, prev_.awsize, prev_.awburst, prev_.awid, p.awaddr,
+                      p.awlen, p.awsize, p.awburst, p.awid));
   }
   if (prev_.wvalid && !prev_w_ready_) {
     if (!p.wvalid)
       violation("W: WVALID dropped before WREADY");
     else if (p.wdata != prev_.wdata || p.wstrb != prev_.wstrb || p.wlast != prev_.wlast)
-      violation(fmt::format("W: payload changed while WVALID && !WREADY (WDATA {:#018x} STRB "
-                            "{:#04x} LAST {} -> WDATA {:#018x} STRB {:#04x} LAST {})",
-                            prev_.wdata, prev_.wstrb, int(prev_.wlast), p.wdata, p.wstrb,
-                            int(p.wlast)));
+      violation(
+          fmt::format("W: payload changed while WVALID && !WREADY (WDATA {:#018x} STRB "
+                      "{:#04x} LAST {} -> WDATA {:#018x} STRB {:#04x} LAST {})",
+                      prev_.wdata, prev_.wstrb, int(prev_.wlast), p.wdata, p.wstrb, int(p.wlast)));
   }
 
   // R beat taken.
@@ -277,7 +279,8 @@ void AxiDram::edge(const AxiPins& p) {
           continue;
         }
         const int run = i;
-        for (; i < kBeatBytes && ((p.wstrb >> i) & 1); ++i) store(addr + i, uint8_t(p.wdata >> (8 * i)));
+        for (; i < kBeatBytes && ((p.wstrb >> i) & 1); ++i)
+          store(addr + i, uint8_t(p.wdata >> (8 * i)));
         mark_written(addr + run, addr + i);
         stats_.bytes_written += uint64_t(i - run);
       }
@@ -289,9 +292,10 @@ void AxiDram::edge(const AxiPins& p) {
                             b.received, b.beats, b.addr, b.id));
       bad = true;
     } else if (!p.wlast && last_expected) {
-      violation(fmt::format("W: WLAST missing on beat {} of a {}-beat burst (AWADDR {:#x} AWID "
-                            "{}); burst closed",
-                            b.received, b.beats, b.addr, b.id));
+      violation(
+          fmt::format("W: WLAST missing on beat {} of a {}-beat burst (AWADDR {:#x} AWID "
+                      "{}); burst closed",
+                      b.received, b.beats, b.addr, b.id));
       bad = true;
     }
     if (p.wlast || last_expected) {

@@ -22,8 +22,7 @@ namespace g = rsnpu::golden;
 
 int main(int argc, char** argv) {
   if (argc != 8) {
-    std::fprintf(stderr,
-                 "usage: %s SEED JOBS FLT_WORDS IFM_WORDS PSUM_WORDS STIM_FILE EXP_FILE\n",
+    std::fprintf(stderr, "usage: %s SEED JOBS FLT_WORDS IFM_WORDS PSUM_WORDS STIM_FILE EXP_FILE\n",
                  argv[0]);
     return 2;
   }
@@ -62,9 +61,13 @@ int main(int argc, char** argv) {
       weights.resize(static_cast<size_t>(pr.p * pr.q * pr.s));
       for (auto& w : weights) w = word16();
       held = true;
-      hs = pr.s; hp = pr.p; hq = pr.q;
+      hs = pr.s;
+      hp = pr.p;
+      hq = pr.q;
     } else {
-      pr.s = hs; pr.p = hp; pr.q = hq;
+      pr.s = hs;
+      pr.p = hp;
+      pr.q = hq;
     }
     pr.stride = uni(1, 4);
     pr.e = uni(1, 5);
@@ -94,10 +97,9 @@ int main(int argc, char** argv) {
       out_stream.insert(out_stream.end(), res.psum_out.begin(), res.psum_out.end());
     }
     const size_t nflt = load ? weights.size() : 0;
-    std::fprintf(st, "%d %d %d %d %d %d %d %d %d %zu %zu %zu %zu\n", pr.s, pr.p, pr.q,
-                 pr.stride, pr.e, rows, pr.prec == g::Precision::kInt8 ? 1 : 0, load ? 1 : 0,
-                 pr.acc_in ? 1 : 0, nflt, ifm_stream.size(), pin_stream.size(),
-                 out_stream.size());
+    std::fprintf(st, "%d %d %d %d %d %d %d %d %d %zu %zu %zu %zu\n", pr.s, pr.p, pr.q, pr.stride,
+                 pr.e, rows, pr.prec == g::Precision::kInt8 ? 1 : 0, load ? 1 : 0,
+                 pr.acc_in ? 1 : 0, nflt, ifm_stream.size(), pin_stream.size(), out_stream.size());
     for (size_t i = 0; i < nflt; ++i) std::fprintf(st, "%04x\n", static_cast<uint16_t>(weights[i]));
     for (auto x : ifm_stream) std::fprintf(st, "%04x\n", static_cast<uint16_t>(x));
     for (auto v : pin_stream) std::fprintf(st, "%08x\n", static_cast<uint32_t>(v));

@@ -44,9 +44,7 @@ float dequantize(int16_t word, int frac_bits);
 struct Shape4 {
   int n = 1, c = 1, h = 1, w = 1;
   std::size_t size() const { return std::size_t(n) * c * h * w; }
-  bool operator==(const Shape4& o) const {
-    return n == o.n && c == o.c && h == o.h && w == o.w;
-  }
+  bool operator==(const Shape4& o) const { return n == o.n && c == o.c && h == o.h && w == o.w; }
   std::string str() const;  // "NxCxHxW"
 };
 
@@ -83,13 +81,13 @@ Shape4 conv_output_shape(const Shape4& in, const Shape4& weights, const ConvPara
 
 // in: N x C x H x W; weights: M x C/groups x R x S; bias: empty or M values.
 AccTensor conv2d_acc(const WordTensor& in, const WordTensor& weights,
-                     const std::vector<int64_t>& bias, const ConvParams& p,
-                     Precision prec, int acc_bits);
+                     const std::vector<int64_t>& bias, const ConvParams& p, Precision prec,
+                     int acc_bits);
 
 // in: N x C x H x W (flattened per image in C,H,W order); weights: M x K x 1 x 1 with
 // K = C*H*W; result: N x M x 1 x 1.
-AccTensor fc_acc(const WordTensor& in, const WordTensor& weights,
-                 const std::vector<int64_t>& bias, Precision prec, int acc_bits);
+AccTensor fc_acc(const WordTensor& in, const WordTensor& weights, const std::vector<int64_t>& bias,
+                 Precision prec, int acc_bits);
 
 WordTensor requantize(const AccTensor& acc, const Requant& rq);
 
@@ -104,8 +102,7 @@ WordTensor relu(const WordTensor& in);
 // Float references of the same operators (weights/bias in float).
 FloatTensor conv2d(const FloatTensor& in, const FloatTensor& weights,
                    const std::vector<float>& bias, const ConvParams& p);
-FloatTensor fc(const FloatTensor& in, const FloatTensor& weights,
-               const std::vector<float>& bias);
+FloatTensor fc(const FloatTensor& in, const FloatTensor& weights, const std::vector<float>& bias);
 FloatTensor maxpool(const FloatTensor& in, const PoolParams& p);
 FloatTensor relu(const FloatTensor& in);
 
@@ -120,10 +117,10 @@ struct RowConvProblem {
   int e = 1;       // outputs in the row
   Precision prec = Precision::kInt16;
   int acc_bits = 32;
-  bool acc_in = false;             // add psum_in
-  std::vector<int16_t> weights;    // p*q*s, index (p*q + q)*s + s
-  std::vector<int16_t> ifmap;      // q x width, index qq*width + col; width = (e-1)*stride+s
-  std::vector<int64_t> psum_in;    // e*p, index e*p + p (used when acc_in)
+  bool acc_in = false;           // add psum_in
+  std::vector<int16_t> weights;  // p*q*s, index (p*q + q)*s + s
+  std::vector<int16_t> ifmap;    // q x width, index qq*width + col; width = (e-1)*stride+s
+  std::vector<int64_t> psum_in;  // e*p, index e*p + p (used when acc_in)
 
   int width() const { return (e - 1) * stride + s; }
 };

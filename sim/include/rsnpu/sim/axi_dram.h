@@ -70,29 +70,43 @@ namespace rsnpu::sim {
 // Pins of one AXI4 port as the slave sees them (master outputs are inputs here).
 struct AxiPins {
   // AR
-  bool arvalid = false; bool arready = false;  // arready: slave output
-  uint32_t araddr = 0; uint8_t arlen = 0, arsize = 0, arburst = 0, arid = 0;
+  bool arvalid = false;
+  bool arready = false;  // arready: slave output
+  uint32_t araddr = 0;
+  uint8_t arlen = 0, arsize = 0, arburst = 0, arid = 0;
   // R (slave outputs except rready)
-  bool rvalid = false; bool rready = false;
-  uint64_t rdata = 0; uint8_t rresp = 0; bool rlast = false; uint8_t rid = 0;
+  bool rvalid = false;
+  bool rready = false;
+  uint64_t rdata = 0;
+  uint8_t rresp = 0;
+  bool rlast = false;
+  uint8_t rid = 0;
   // AW
-  bool awvalid = false; bool awready = false;
-  uint32_t awaddr = 0; uint8_t awlen = 0, awsize = 0, awburst = 0, awid = 0;
+  bool awvalid = false;
+  bool awready = false;
+  uint32_t awaddr = 0;
+  uint8_t awlen = 0, awsize = 0, awburst = 0, awid = 0;
   // W
-  bool wvalid = false; bool wready = false;
-  uint64_t wdata = 0; uint8_t wstrb = 0; bool wlast = false;
+  bool wvalid = false;
+  bool wready = false;
+  uint64_t wdata = 0;
+  uint8_t wstrb = 0;
+  bool wlast = false;
   // B (slave outputs except bready)
-  bool bvalid = false; bool bready = false; uint8_t bresp = 0; uint8_t bid = 0;
+  bool bvalid = false;
+  bool bready = false;
+  uint8_t bresp = 0;
+  uint8_t bid = 0;
 };
 
 class AxiDram {
  public:
-  static constexpr int kBeatBytes = 8;           // 64-bit data bus
-  static constexpr uint8_t kSize = 3;            // AxSIZE of a full 8-byte beat
-  static constexpr uint8_t kBurstIncr = 1;       // AxBURST INCR
+  static constexpr int kBeatBytes = 8;      // 64-bit data bus
+  static constexpr uint8_t kSize = 3;       // AxSIZE of a full 8-byte beat
+  static constexpr uint8_t kBurstIncr = 1;  // AxBURST INCR
   static constexpr uint8_t kRespOkay = 0;
   static constexpr uint8_t kRespSlvErr = 2;
-  static constexpr double kBucketBytes = 64.0;   // token bucket capacity
+  static constexpr double kBucketBytes = 64.0;                // token bucket capacity
   static constexpr std::size_t kMaxViolationMessages = 1000;  // further ones only counted
 
   struct Config {
@@ -100,10 +114,10 @@ class AxiDram {
     uint64_t size_bytes = 1 << 24;  // memory size
     int read_latency = 20;          // see "Timing definitions" above
     int write_latency = 10;
-    double bytes_per_cycle = 8.0;   // shared R+W link bandwidth
-    double ready_prob = 1.0;        // chance per cycle of ARREADY/AWREADY/WREADY, in (0, 1]
-    uint64_t seed = 1;              // seeds the back-pressure draws
-    int max_outstanding = 8;        // per direction, >= 1
+    double bytes_per_cycle = 8.0;  // shared R+W link bandwidth
+    double ready_prob = 1.0;       // chance per cycle of ARREADY/AWREADY/WREADY, in (0, 1]
+    uint64_t seed = 1;             // seeds the back-pressure draws
+    int max_outstanding = 8;       // per direction, >= 1
   };
 
   struct Stats {
@@ -147,24 +161,24 @@ class AxiDram {
   using Page = std::array<uint8_t, kPageBytes>;
 
   struct ReadBurst {
-    uint64_t addr = 0;             // address of beat 0 (8-byte aligned unless an error)
-    unsigned beats = 0;            // ARLEN + 1
+    uint64_t addr = 0;   // address of beat 0 (8-byte aligned unless an error)
+    unsigned beats = 0;  // ARLEN + 1
     uint8_t id = 0;
     bool error = false;
-    uint64_t first_beat_cycle = 0; // earliest cycle RVALID may carry beat 0
-    unsigned sent = 0;             // beats taken by the master
+    uint64_t first_beat_cycle = 0;  // earliest cycle RVALID may carry beat 0
+    unsigned sent = 0;              // beats taken by the master
   };
   struct WriteBurst {
     uint64_t addr = 0;
-    unsigned beats = 0;            // AWLEN + 1
+    unsigned beats = 0;  // AWLEN + 1
     uint8_t id = 0;
     bool error = false;
-    unsigned received = 0;         // W beats accepted so far
+    unsigned received = 0;  // W beats accepted so far
   };
   struct BResp {
     uint8_t id = 0;
     uint8_t resp = 0;
-    uint64_t ready_cycle = 0;      // earliest cycle BVALID may be offered
+    uint64_t ready_cycle = 0;  // earliest cycle BVALID may be offered
   };
 
   void check_range(uint64_t addr, std::size_t n, const char* what) const;
@@ -182,11 +196,11 @@ class AxiDram {
   std::uniform_real_distribution<double> coin_{0.0, 1.0};
 
   std::unordered_map<uint64_t, std::unique_ptr<Page>> pages_;  // by page index from base
-  std::map<uint64_t, uint64_t> written_;                        // lo -> hi, disjoint, merged
+  std::map<uint64_t, uint64_t> written_;                       // lo -> hi, disjoint, merged
 
-  std::deque<ReadBurst> reads_;   // accepted, not finished; front is being returned
-  std::deque<WriteBurst> writes_; // accepted, waiting for W data; front gets the next beat
-  std::deque<BResp> bresps_;      // W data complete, B not yet taken
+  std::deque<ReadBurst> reads_;    // accepted, not finished; front is being returned
+  std::deque<WriteBurst> writes_;  // accepted, waiting for W data; front gets the next beat
+  std::deque<BResp> bresps_;       // W data complete, B not yet taken
 
   // Outputs of the current cycle (valid once prepared_).
   bool prepared_ = false;

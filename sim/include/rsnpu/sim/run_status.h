@@ -1,18 +1,18 @@
 // How a job-style simulation run ended, and the end-of-cycle check every harness shares.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace rsnpu::sim {
 
 struct RunStatus {
-  bool done = false;      // the DUT pulsed done_o
-  int err_code = 0;       // the DUT's error code when it finished (0: none)
-  uint64_t cycles = 0;    // cycles from start to done
-  std::string failure;    // harness-level failure (assertion, watchdog, protocol); empty if none
+  bool done = false;    // the DUT pulsed done_o
+  int err_code = 0;     // the DUT's error code when it finished (0: none)
+  uint64_t cycles = 0;  // cycles from start to done
+  std::string failure;  // harness-level failure (assertion, watchdog, protocol); empty if none
 };
 
 // Call once per cycle after the clock edge. Returns true when the run must stop: an RTL

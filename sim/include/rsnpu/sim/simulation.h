@@ -6,22 +6,22 @@
 // Simulation writes <directory>/<name>.fst, which GTKWave opens.
 #pragma once
 
+#include <verilated.h>
+#include <verilated_fst_c.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
 
-#include <verilated.h>
-#include <verilated_fst_c.h>
-
 namespace rsnpu::sim {
 
 struct SimOptions {
-  std::string name = "sim";       // used for the waveform file name
-  std::string wave_path;          // empty: from RSNPU_WAVES, else no waveform
-  uint64_t seed = 1;              // Verilator's random initial values (--x-initial unique)
-  int clock_period_ps = 5000;     // 200 MHz
+  std::string name = "sim";    // used for the waveform file name
+  std::string wave_path;       // empty: from RSNPU_WAVES, else no waveform
+  uint64_t seed = 1;           // Verilator's random initial values (--x-initial unique)
+  int clock_period_ps = 5000;  // 200 MHz
 };
 
 // Directory from RSNPU_WAVES, or empty.
@@ -33,7 +33,8 @@ inline std::string wave_dir_from_env() {
 template <typename Model>
 class Simulation {
  public:
-  explicit Simulation(const SimOptions& opt) : opt_(opt), ctx_(std::make_unique<VerilatedContext>()) {
+  explicit Simulation(const SimOptions& opt)
+      : opt_(opt), ctx_(std::make_unique<VerilatedContext>()) {
     ctx_->fatalOnError(false);  // a failed assertion sets gotError(); the harness reports it
     ctx_->randReset(2);         // randomize uninitialized state: reset bugs show up
     // Verilator wants a seed in [1, 2^31); spread small test seeds over that range.

@@ -23,7 +23,10 @@ class StreamSource {
   void push(const std::vector<Word>& ws) { queue_.insert(queue_.end(), ws.begin(), ws.end()); }
   bool empty() const { return queue_.empty(); }
   std::size_t pending() const { return queue_.size(); }
-  void clear() { queue_.clear(); offering_ = false; }
+  void clear() {
+    queue_.clear();
+    offering_ = false;
+  }
 
   // Returns (valid, data) to drive this cycle.
   bool drive(Word& data) {
