@@ -39,7 +39,8 @@ class ArrayHarness {
   using Model = typename Traits::Model;
   static constexpr const cfg::HwConfig& kCfg = Traits::kCfg;
 
-  explicit ArrayHarness(sim::SimOptions opt) : sim_(opt), seed_(opt.seed) {
+  explicit ArrayHarness(sim::SimOptions opt)
+      : sim_(sim::with_default_name(opt, std::string("array_") + kCfg.name)), seed_(opt.seed) {
     Model& d = dut();
     d.route_we_i = 0;
     d.start_i = 0;

@@ -57,7 +57,8 @@ class PeHarness {
   static constexpr const cfg::HwConfig& kCfg = Traits::kCfg;
 
   // Setup: build the model, reset it, check it was built for configuration kCfg.
-  explicit PeHarness(sim::SimOptions opt) : sim_(opt), rng_seed_(opt.seed) {
+  explicit PeHarness(sim::SimOptions opt)
+      : sim_(sim::with_default_name(opt, std::string("pe_") + kCfg.name)), rng_seed_(opt.seed) {
     idle_inputs();
     sim_.reset();
     if (dut().cfg_sig_o != kCfg.signature) {

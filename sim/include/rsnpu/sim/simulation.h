@@ -24,6 +24,12 @@ struct SimOptions {
   int clock_period_ps = 5000;  // 200 MHz
 };
 
+// 'opt' with its default name replaced by 'name' (harnesses name their waveforms).
+inline SimOptions with_default_name(SimOptions opt, const std::string& name) {
+  if (opt.name == SimOptions{}.name) opt.name = name;
+  return opt;
+}
+
 // Directory from RSNPU_WAVES, or empty.
 inline std::string wave_dir_from_env() {
   const char* dir = std::getenv("RSNPU_WAVES");
