@@ -10,7 +10,7 @@ all: build
 
 help:
 	@echo "make run        install missing packages, build, run the default RTL regression"
-	@echo "make test       install missing packages, build, run the test suite (CI): labels unit, rtl, lint, synth"
+	@echo "make test       install missing packages, build, run the test suite (CI): labels unit, rtl, lint, synth, formal"
 	@echo "make build      configure and build everything into $(BUILD)/"
 	@echo "make lint       Verilator -Wall lint and Yosys structural check of the RTL"
 	@echo "make test-unit  golden model and configuration tests only"
@@ -37,7 +37,7 @@ run: build
 
 test: build
 	@mkdir -p $(BUILD)/reports
-	$(CTEST) -L 'unit|rtl|lint|synth'
+	$(CTEST) -L 'unit|rtl|lint|synth|formal'
 
 test-unit: build
 	$(CTEST) -L unit

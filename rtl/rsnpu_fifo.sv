@@ -70,8 +70,19 @@ module rsnpu_fifo #(
   // -------------------------------------------------------------------------------------
   // Assertions
   // -------------------------------------------------------------------------------------
+  // Invariant: the write pointer is the read pointer plus the count, modulo Depth (also what
+  // makes the assertions provable by induction, see synth/formal/).
+  logic [PtrW:0] rd_plus_count, wr_expected;
+  assign rd_plus_count = (PtrW + 1)'(rd_ptr_q) + (PtrW + 1)'(count_q);
+  assign wr_expected = (32'(rd_plus_count) >= Depth) ? rd_plus_count - (PtrW + 1)'(Depth)
+                                                      : rd_plus_count;
+
   always_ff @(posedge clk_i) begin
-    if (rst_ni) assert (32'(count_q) <= Depth);
+    if (rst_ni) begin
+      assert (32'(count_q) <= Depth);
+      assert (32'(rd_ptr_q) < Depth && 32'(wr_ptr_q) < Depth);
+      assert ((PtrW + 1)'(wr_ptr_q) == wr_expected);
+    end
     // Output data holds while valid and not ready.
     if (rst_ni && $past(rst_ni) && $past(out_valid_o) && !$past(out_ready_i)) begin
       assert (out_valid_o && (out_data_o == $past(out_data_o)));

@@ -14,6 +14,7 @@ packages=(
   zlib1g-dev                        # FST waveforms (Verilator's FST writer)
   python3                           # small helper scripts
   opensta qflow-tech-osu018 iverilog  # synth/ flow: static timing, OSU 0.18 um cells, gate-level sim
+  z3                                # formal proofs (yosys-smtbmc -s z3)
 )
 packages+=("$@")
 
