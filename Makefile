@@ -9,7 +9,7 @@ CTEST     := ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 all: build
 
 help:
-	@echo "make run        install missing packages, build, run the default RTL regression"
+	@echo "make run        install missing packages, build, run the PE and PE-array regressions on the RTL"
 	@echo "make test       install missing packages, build, run the test suite (CI): labels unit, rtl, lint, synth, formal"
 	@echo "make build      configure and build everything into $(BUILD)/"
 	@echo "make lint       Verilator -Wall lint and Yosys structural check of the RTL"
@@ -34,6 +34,8 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	$(BUILD)/rsnpu pe-regress --config tiny --config eyeriss --count 200 \
 	  --json $(BUILD)/reports/pe_regress.json
+	$(BUILD)/rsnpu array-regress --config tiny --config eyeriss --count 10 \
+	  --json $(BUILD)/reports/array_regress.json
 
 test: build
 	@mkdir -p $(BUILD)/reports

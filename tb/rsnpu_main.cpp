@@ -9,12 +9,22 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "array_regress.h"
 #include "pe_regress.h"
 #include "rsnpu/hw_configs.h"
 
 namespace {
 
 using rsnpu::tb::RegressReport;
+
+void write_json(const std::string& path, const nlohmann::json& j) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  std::ofstream f(path);
+  if (!f) throw std::runtime_error(fmt::format("cannot write {}", path));
+  f << j.dump(2) << "\n";
+  fmt::print("JSON report: {}\n", path);
+}
 
 int cmd_configs(bool as_json) {
   nlohmann::json j = nlohmann::json::array();
@@ -127,20 +137,89 @@ int cmd_pe_regress(const std::vector<std::string>& configs, uint64_t seed, uint6
     rows.push_back(report_json(rep));
   }
   print_table(rows);
-  if (!json_path.empty()) {
-    const std::filesystem::path parent = std::filesystem::path(json_path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
-    std::ofstream f(json_path);
-    if (!f) {
-      fmt::print(stderr, "error: cannot write {}\n", json_path);
-      return 2;
-    }
-    f << nlohmann::json(rows).dump(2) << "\n";
-    fmt::print("JSON report: {}\n", json_path);
-  }
+  if (!json_path.empty()) write_json(json_path, nlohmann::json(rows));
   if (!waves.empty()) fmt::print("waveforms: {}/*.fst (open with gtkwave)\n", waves);
   fmt::print("{}\n", all_pass ? "PE regression PASSED: every psum bit-exact with the golden model"
                               : "PE regression FAILED");
+  return all_pass ? 0 : 1;
+}
+
+int cmd_array_regress(const std::vector<std::string>& configs, uint64_t seed, uint64_t count,
+                      const std::string& waves, const std::string& json_path, bool quiet) {
+  nlohmann::json report = nlohmann::json::array();
+  bool all_pass = true;
+  std::vector<std::string> lines;
+  for (const std::string& config : configs) {
+    const rsnpu::cfg::HwConfig* hw = rsnpu::cfg::find(config);
+    if (!hw) {
+      fmt::print(stderr, "error: unknown configuration '{}' (see 'rsnpu configs')\n", config);
+      return 2;
+    }
+    const auto outcomes =
+        rsnpu::tb::run_array_regression(config, seed, count, waves, [&](uint64_t i, uint64_t n) {
+          if (quiet) return;
+          if (isatty(fileno(stderr))) {
+            fmt::print(stderr, "\r[{}] array regression {}/{} layers", config, i, n);
+            if (i == n) fmt::print(stderr, "\n");
+          } else if (i == n || i % 10 == 0) {
+            fmt::print(stderr, "[{}] array regression {}/{} layers\n", config, i, n);
+          }
+        });
+    uint64_t cycles = 0, slots = 0, pe_cycles = 0, passed = 0;
+    double wall = 0;
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& o : outcomes) {
+      cycles += o.cycles;
+      slots += o.mac_slots;
+      pe_cycles += o.cycles * uint64_t(o.pes_used);
+      wall += o.wall_seconds;
+      passed += o.pass();
+      layers.push_back({{"seed", o.seed},
+                        {"layer", o.layer},
+                        {"mapping", o.mapping},
+                        {"pass", o.pass()},
+                        {"message", o.diff},
+                        {"cycles", o.cycles},
+                        {"mac_slots", o.mac_slots},
+                        {"pes_used", o.pes_used}});
+      if (!o.pass()) {
+        all_pass = false;
+        fmt::print(
+            "FAIL [{}] seed {}: {} [{}]: {}\n  replay: build/rsnpu array-regress "
+            "--config {} --seed {} --count 1 --waves build/waves\n",
+            config, o.seed, o.layer, o.mapping, o.diff, config, o.seed);
+      }
+    }
+    const double util = cycles ? double(slots) / (double(cycles) * hw->pe_rows * hw->pe_cols) : 0;
+    const double util_map = pe_cycles ? double(slots) / double(pe_cycles) : 0;
+    lines.push_back(
+        fmt::format("{:<9} {:>6} {:>5} {:>5} {:>11} {:>12} {:>9.1f} {:>10.1f} {:>8.0f} {:>7.2f}\n",
+                    config, outcomes.size(), passed, outcomes.size() - passed, cycles, slots,
+                    100 * util, 100 * util_map, wall > 0 ? double(cycles) / wall : 0.0, wall));
+    report.push_back({{"config", config},
+                      {"layers", outcomes.size()},
+                      {"passed", passed},
+                      {"failed", outcomes.size() - passed},
+                      {"cycles", cycles},
+                      {"mac_slots", slots},
+                      {"mac_utilization", util},
+                      {"mac_utilization_mapped", util_map},
+                      {"sim_wall_seconds", wall},
+                      {"sim_cycles_per_second", wall > 0 ? double(cycles) / wall : 0.0},
+                      {"results", layers}});
+  }
+  fmt::print("\n{:<9} {:>6} {:>5} {:>5} {:>11} {:>12} {:>9} {:>10} {:>8} {:>7}\n", "config",
+             "layers", "pass", "fail", "cycles", "MAC slots", "util%", "util_map%", "cyc/s",
+             "wall_s");
+  for (const std::string& l : lines) fmt::print("{}", l);
+  fmt::print(
+      "util% = MAC slots / (cycles x all PEs); util_map% = over the PEs the mapping uses;\n"
+      "random layers, random back-pressure, single-pass mappings.\n");
+  if (!json_path.empty()) write_json(json_path, report);
+  if (!waves.empty()) fmt::print("waveforms: {}/*.fst (open with gtkwave)\n", waves);
+  fmt::print("{}\n", all_pass
+                         ? "Array regression PASSED: every psum bit-exact with the golden model"
+                         : "Array regression FAILED");
   return all_pass ? 0 : 1;
 }
 
@@ -169,10 +248,27 @@ int main(int argc, char** argv) {
   pe->add_option("--json", json_path, "Write the report as JSON to this file");
   pe->add_flag("-q,--quiet", quiet, "No progress output");
 
+  std::vector<std::string> arr_configs{"tiny", "eyeriss"};
+  uint64_t arr_seed = 1, arr_count = 10;
+  std::string arr_waves, arr_json;
+  bool arr_quiet = false;
+  auto* arr = app.add_subcommand(
+      "array-regress",
+      "Seeded random convolutions on the PE array RTL (one pass each), every psum checked "
+      "against the golden model");
+  arr->add_option("-c,--config", arr_configs, "Configuration(s) to run")->capture_default_str();
+  arr->add_option("-s,--seed", arr_seed, "First seed; layer i uses seed+i")->capture_default_str();
+  arr->add_option("-n,--count", arr_count, "Layers per configuration")->capture_default_str();
+  arr->add_option("--waves", arr_waves, "Write an FST waveform per layer into this directory");
+  arr->add_option("--json", arr_json, "Write the report as JSON to this file");
+  arr->add_flag("-q,--quiet", arr_quiet, "No progress output");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*configs) return cmd_configs(configs_json);
     if (*pe) return cmd_pe_regress(pe_configs, seed, count, waves, json_path, quiet);
+    if (*arr)
+      return cmd_array_regress(arr_configs, arr_seed, arr_count, arr_waves, arr_json, arr_quiet);
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 2;

@@ -12,7 +12,7 @@
 #include <random>
 #include <string>
 
-#include "array_harness.h"
+#include "array_regress.h"
 #include "rsnpu/rtl_models.h"
 
 namespace {
@@ -24,106 +24,20 @@ uint64_t env_u64(const char* name, uint64_t fallback) {
   return v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-struct LayerData {
-  golden::WordTensor input, weights;
-  std::vector<int64_t> bias;
-};
-
-LayerData random_data(const tb::ConvLayer& l, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  const bool i8 = l.prec == golden::Precision::kInt8;
-  std::uniform_int_distribution<int> word(i8 ? -128 : -32768, i8 ? 127 : 32767);
-  std::uniform_int_distribution<int> zero(0, 3);
-  LayerData d;
-  d.input = golden::WordTensor(golden::Shape4{1, l.c, l.h, l.w});
-  d.weights = golden::WordTensor(golden::Shape4{l.m, l.c, l.r, l.s});
-  for (auto& v : d.input.data) v = zero(rng) == 0 ? 0 : int16_t(word(rng));  // ~25% zeros
-  for (auto& v : d.weights.data) v = int16_t(word(rng));
-  if (l.bias) {
-    std::uniform_int_distribution<int64_t> b(-(int64_t{1} << 30), int64_t{1} << 30);
-    for (int m = 0; m < l.m; ++m) d.bias.push_back(b(rng));
-  }
-  return d;
-}
-
-struct LayerRun {
-  std::string diff;  // empty: bit-exact
-  uint64_t cycles = 0, mac_slots = 0;
-  double wall_seconds = 0;
-};
-
-template <typename Traits>
-LayerRun run_layer_stats(const tb::ConvLayer& l, uint64_t seed, const tb::ArrayKnobs& k);
-
-template <typename Traits>
-std::string run_layer(const tb::ConvLayer& l, uint64_t seed, const tb::ArrayKnobs& k) {
-  return run_layer_stats<Traits>(l, seed, k).diff;
-}
-
-template <typename Traits>
-LayerRun run_layer_stats(const tb::ConvLayer& l, uint64_t seed, const tb::ArrayKnobs& k) {
-  LayerRun out;
-  const tb::ArrayPass pass = tb::map_single_pass(Traits::kCfg, l);
-  const LayerData d = random_data(l, seed);
-  const tb::ArrayStimulus st = tb::make_stimulus(Traits::kCfg, l, pass, d.input, d.weights, d.bias);
-  // The explicitly padded expectation agrees with the plain layer on the real rows.
-  golden::ConvParams cp;
-  cp.stride_h = cp.stride_w = l.stride;
-  cp.pad_h = cp.pad_w = l.pad;
-  const golden::AccTensor ref =
-      golden::conv2d_acc(d.input, d.weights, d.bias, cp, l.prec, Traits::kCfg.acc_bits);
-  for (int e = 0; e < pass.e_out; ++e) {
-    const int col = e % pass.cols_used, fold = e / pass.cols_used;
-    for (int x = 0; x < pass.f_out; ++x) {
-      for (int m = 0; m < l.m; ++m) {
-        const std::size_t i = (std::size_t(fold) * pass.f_out + x) * pass.p + m;
-        if (st.expect_out[col].at(i) != ref.at(0, m, e, x)) {
-          out.diff = "stimulus expectation broken";
-          return out;
-        }
-      }
-    }
-  }
-  sim::SimOptions so;
-  so.name = fmt::format("array_{}_seed{}", Traits::kCfg.name, seed);
-  so.seed = seed;
-  tb::ArrayHarness<Traits> h(so);
-  h.program(st.routes);
-  const auto t0 = std::chrono::steady_clock::now();
-  const tb::ArrayRunResult got = h.run(l, pass, st, k);
-  out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  h.finish();
-  out.diff = tb::compare_array_run(st, got);
-  out.cycles = got.cycles;
-  out.mac_slots = st.mac_slots;
-  return out;
-}
-
-tb::ArrayKnobs random_knobs(uint64_t seed) {
-  std::mt19937_64 rng(seed ^ 0x5eed);
-  const double opts[] = {1.0, 1.0, 0.7, 0.3};
-  auto pick = [&]() { return opts[std::uniform_int_distribution<int>(0, 3)(rng)]; };
-  tb::ArrayKnobs k;
-  k.flt_valid = pick();
-  k.ifm_valid = pick();
-  k.psum_in_valid = pick();
-  k.psum_out_ready = pick();
-  return k;
-}
-
 template <typename Traits>
 void random_layers(int chunk, uint64_t count) {
   const uint64_t first = env_u64("RSNPU_SEED", 1) + uint64_t(chunk) * 100000;
+  const std::string wave_dir = sim::wave_dir_from_env();
   for (uint64_t i = 0; i < count; ++i) {
     const uint64_t seed = first + i;
     const tb::ConvLayer l = tb::random_single_pass_layer(Traits::kCfg, seed);
-    const tb::ArrayKnobs k = random_knobs(seed);
-    const std::string diff = run_layer<Traits>(l, seed, k);
-    EXPECT_EQ(diff, "") << "seed " << seed << " layer " << l.str() << " ["
-                        << tb::map_single_pass(Traits::kCfg, l).str() << "] " << k.str()
-                        << "\n  rerun with waves: RSNPU_SEED=" << seed
-                        << " RSNPU_ARRAY_LAYERS=1 RSNPU_WAVES=build/waves build/tests/array_tests"
-                        << " --gtest_filter='*" << Traits::kCfg.name << "_" << chunk << "'";
+    const tb::ArrayKnobs k = tb::random_array_knobs(seed);
+    const tb::LayerOutcome r = tb::run_array_layer(Traits::kCfg.name, l, seed, k, wave_dir);
+    EXPECT_TRUE(r.pass()) << "seed " << seed << " layer " << r.layer << " [" << r.mapping << "] "
+                          << k.str() << ": " << r.diff << "\n  rerun with waves: build/rsnpu "
+                          << "array-regress --config " << Traits::kCfg.name << " --seed " << seed
+                          << " --count 1 --waves build/waves";
+    EXPECT_GT(r.mac_slots, 0u);
   }
 }
 
@@ -151,14 +65,13 @@ TEST(ArrayDirected, EyerissStackedChannelGroupsAndFolds) {
   const tb::ArrayPass a = tb::map_single_pass(model::Array_eyeriss::kCfg, l);
   EXPECT_EQ(a.rows_used, 6);  // two channel groups of q = 4 (ifmap spad 12 / S 3)
   EXPECT_EQ(a.folds, 3);      // 30 ofmap rows over 14 columns
-  const LayerRun r = run_layer_stats<model::Array_eyeriss>(l, 7, tb::ArrayKnobs{});
+  const tb::LayerOutcome r = tb::run_array_layer("eyeriss", l, 7, tb::ArrayKnobs{});
   EXPECT_EQ(r.diff, "");
   // Reported, not asserted: utilization and simulation speed of this layer.
   const auto& hw = model::Array_eyeriss::kCfg;
   std::cout << fmt::format(
-      "[ info ] {} [{}]: {} cycles, {} MAC slots, {:.1f}% of {} PEs, "
-      "{:.0f} cycles/s simulated\n",
-      l.str(), a.str(), r.cycles, r.mac_slots,
+      "[ info ] {} [{}]: {} cycles, {} MAC slots, {:.1f}% of {} PEs, {:.0f} cycles/s simulated\n",
+      r.layer, r.mapping, r.cycles, r.mac_slots,
       100.0 * double(r.mac_slots) / (double(r.cycles) * hw.pe_rows * hw.pe_cols),
       hw.pe_rows * hw.pe_cols, double(r.cycles) / r.wall_seconds);
 }
