@@ -49,10 +49,7 @@ class ArrayHarness {
     d.psum_in_valid_i = 0;
     d.psum_out_ready_i = 0;
     sim_.reset();
-    if (d.cfg_sig_o != kCfg.signature) {
-      throw std::runtime_error(fmt::format("array model signature {:#010x} is not '{}' ({:#010x})",
-                                           uint32_t(d.cfg_sig_o), kCfg.name, kCfg.signature));
-    }
+    require_signature("array", d.cfg_sig_o, kCfg);
   }
 
   Model& dut() { return sim_.dut(); }
@@ -96,6 +93,7 @@ class ArrayHarness {
       pout.emplace_back(k.psum_out_ready, seed * 8 + 4 + uint64_t(c) * 131);
     }
     res.psum_out.assign(std::size_t(cols), {});
+    std::vector<int64_t> pout_data(std::size_t(cols), 0);  // reused every cycle
 
     d.cfg_s_i = l.s;
     d.cfg_p_i = a.p;
@@ -129,9 +127,10 @@ class ArrayHarness {
       const bool ifm_fire = d.ifm_valid_i && d.ifm_ready_o;
       const uint32_t pin_fire = uint32_t(d.psum_in_valid_i) & uint32_t(d.psum_in_ready_o);
       const uint32_t pout_fire = uint32_t(d.psum_out_valid_o) & uint32_t(d.psum_out_ready_i);
-      std::vector<int64_t> pout_data(static_cast<std::size_t>(cols), 0);
-      for (int c = 0; c < cols; ++c) {
-        pout_data[c] = golden::wrap(int64_t(sim::wide_get(d.psum_out_data_o, c * acc, acc)), acc);
+      for (int c = 0; c < cols; ++c) {  // data of the columns whose psum moves at this edge
+        if (pout_fire & (1u << c)) {
+          pout_data[c] = golden::wrap(int64_t(sim::wide_get(d.psum_out_data_o, c * acc, acc)), acc);
+        }
       }
       res.macs += d.evt_mac_o;
       res.skipped += d.evt_skip_o;

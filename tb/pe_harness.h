@@ -42,6 +42,18 @@ struct PeJobOptions {
   int64_t restart_at = -1;          // pulse start_i again at this cycle of the job (>= 1)
 };
 
+// Setup check of every harness: the model drives the signature of the configuration whose
+// constants the harness uses, or it was built from another configuration.
+inline void require_signature(const char* what, uint32_t model_signature,
+                              const cfg::HwConfig& cfg) {
+  if (model_signature != cfg.signature) {
+    throw std::runtime_error(fmt::format(
+        "{} model signature {:#010x} does not match configuration '{}' ({:#010x}): the model "
+        "was built from another configuration",
+        what, model_signature, cfg.name, cfg.signature));
+  }
+}
+
 // Error codes of rsnpu_pkg::pe_err_e, generated from the package.
 using PeErr = hw::PeErr;
 
@@ -61,12 +73,7 @@ class PeHarness {
       : sim_(sim::with_default_name(opt, std::string("pe_") + kCfg.name)), rng_seed_(opt.seed) {
     idle_inputs();
     sim_.reset();
-    if (dut().cfg_sig_o != kCfg.signature) {
-      throw std::runtime_error(fmt::format(
-          "PE model signature {:#010x} does not match configuration '{}' ({:#010x}): the "
-          "model was built from another configuration",
-          uint32_t(dut().cfg_sig_o), kCfg.name, kCfg.signature));
-    }
+    require_signature("PE", dut().cfg_sig_o, kCfg);
   }
 
   Model& dut() { return sim_.dut(); }

@@ -210,33 +210,37 @@ void AxiDram::drive(AxiPins& p) {
   p.bid = b_valid_ ? bresps_.front().id : 0;
 }
 
+AxiDram::AddrBeat AxiDram::AddrBeat::ar(const AxiPins& p) {
+  return {p.arvalid, p.araddr, p.arlen, p.arsize, p.arburst, p.arid};
+}
+
+AxiDram::AddrBeat AxiDram::AddrBeat::aw(const AxiPins& p) {
+  return {p.awvalid, p.awaddr, p.awlen, p.awsize, p.awburst, p.awid};
+}
+
+// A master must hold VALID and the payload of an address channel while VALID && !READY.
+void AxiDram::check_addr_stable(const char* ch, const AddrBeat& prev, bool prev_ready,
+                                const AddrBeat& now) {
+  if (!prev.valid || prev_ready) return;
+  if (!now.valid) {
+    violation(fmt::format("{0}: {0}VALID dropped before {0}READY", ch));
+  } else if (now.addr != prev.addr || now.len != prev.len || now.size != prev.size ||
+             now.burst != prev.burst || now.id != prev.id) {
+    violation(fmt::format(
+        "{0}: payload changed while {0}VALID && !{0}READY ({0}ADDR {1:#x} LEN {2} SIZE {3} "
+        "BURST {4} ID {5} -> {0}ADDR {6:#x} LEN {7} SIZE {8} BURST {9} ID {10})",
+        ch, prev.addr, prev.len, prev.size, prev.burst, prev.id, now.addr, now.len, now.size,
+        now.burst, now.id));
+  }
+}
+
 void AxiDram::edge(const AxiPins& p) {
   prepare();  // in case the harness skipped drive(): the outputs are what drive() would set
   const bool was_busy = !idle();
 
   // Stability: a master must hold VALID and the payload while VALID && !READY.
-  if (prev_.arvalid && !prev_ar_ready_) {
-    if (!p.arvalid)
-      violation("AR: ARVALID dropped before ARREADY");
-    else if (p.araddr != prev_.araddr || p.arlen != prev_.arlen || p.arsize != prev_.arsize ||
-             p.arburst != prev_.arburst || p.arid != prev_.arid)
-      violation(
-          fmt::format("AR: payload changed while ARVALID && !ARREADY (ARADDR {:#x} LEN {} "
-                      "SIZE {} BURST {} ID {} -> ARADDR {:#x} LEN {} SIZE {} BURST {} ID {})",
-                      prev_.araddr, prev_.arlen, prev_.arsize, prev_.arburst, prev_.arid, p.araddr,
-                      p.arlen, p.arsize, p.arburst, p.arid));
-  }
-  if (prev_.awvalid && !prev_aw_ready_) {
-    if (!p.awvalid)
-      violation("AW: AWVALID dropped before AWREADY");
-    else if (p.awaddr != prev_.awaddr || p.awlen != prev_.awlen || p.awsize != prev_.awsize ||
-             p.awburst != prev_.awburst || p.awid != prev_.awid)
-      violation(
-          fmt::format("AW: payload changed while AWVALID && !AWREADY (AWADDR {:#x} LEN {} "
-                      "SIZE {} BURST {} ID {} -> AWADDR {:#x} LEN {} SIZE {} BURST {} ID {})",
-                      prev_.awaddr, prev_.awlen, prev_.awsize, prev_.awburst, prev_.awid, p.awaddr,
-                      p.awlen, p.awsize, p.awburst, p.awid));
-  }
+  check_addr_stable("AR", AddrBeat::ar(prev_), prev_ar_ready_, AddrBeat::ar(p));
+  check_addr_stable("AW", AddrBeat::aw(prev_), prev_aw_ready_, AddrBeat::aw(p));
   if (prev_.wvalid && !prev_w_ready_) {
     if (!p.wvalid)
       violation("W: WVALID dropped before WREADY");

@@ -187,6 +187,16 @@ class AxiDram {
   void store(uint64_t addr, uint8_t v);
   void mark_written(uint64_t lo, uint64_t hi);
   void violation(const std::string& msg);
+  // One AR or AW request as seen on the pins.
+  struct AddrBeat {
+    bool valid;
+    uint32_t addr;
+    uint8_t len, size, burst, id;
+    static AddrBeat ar(const AxiPins& p);
+    static AddrBeat aw(const AxiPins& p);
+  };
+  void check_addr_stable(const char* ch, const AddrBeat& prev, bool prev_ready,
+                         const AddrBeat& now);
   // Checks an AR/AW request; returns true if the burst must get SLVERR.
   bool check_request(const char* ch, uint32_t addr, uint8_t len, uint8_t size, uint8_t burst);
   void prepare();  // computes this cycle's outputs once
