@@ -39,7 +39,7 @@ endif()
 
 # Integer fields every configuration must define, in the order they enter the signature.
 set(RSNPU_HW_INT_FIELDS pe_rows pe_cols filter_spad_words ifmap_spad_words psum_spad_words
-  word_bits acc_bits clock_mhz)
+  word_bits acc_bits clock_mhz glb_ifmap_words glb_psum_words glb_banks)
 
 string(JSON _n_entries LENGTH "${_hw_json}")
 math(EXPR _last "${_n_entries} - 1")
@@ -86,7 +86,8 @@ foreach(_i RANGE ${_last})
   string(APPEND _cpp_entries
     "inline constexpr HwConfig k_${_name}{\"${_name}\", \"${_desc}\", 0x${CFG_SIGNATURE_HEX}u,\n"
     "    ${CFG_pe_rows}, ${CFG_pe_cols}, ${CFG_filter_spad_words}, ${CFG_ifmap_spad_words},\n"
-    "    ${CFG_psum_spad_words}, ${CFG_word_bits}, ${CFG_acc_bits}, ${CFG_clock_mhz}};\n")
+    "    ${CFG_psum_spad_words}, ${CFG_word_bits}, ${CFG_acc_bits}, ${CFG_clock_mhz},\n"
+    "    ${CFG_glb_ifmap_words}, ${CFG_glb_psum_words}, ${CFG_glb_banks}};\n")
 endforeach()
 
 set(_all "")
@@ -115,6 +116,9 @@ struct HwConfig {
   int word_bits;
   int acc_bits;
   int clock_mhz;
+  int glb_ifmap_words;  // global buffer for ifmaps, 16-bit words
+  int glb_psum_words;   // global buffer for psums, AccBits-wide entries
+  int glb_banks;        // banks of each global buffer
 };
 
 ${_cpp_entries}

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "accel_cmds.h"
 #include "array_regress.h"
 #include "pe_regress.h"
 #include "rsnpu/hw_configs.h"
@@ -263,12 +264,50 @@ int main(int argc, char** argv) {
   arr->add_option("--json", arr_json, "Write the report as JSON to this file");
   arr->add_flag("-q,--quiet", arr_quiet, "No progress output");
 
+  rsnpu::tb::RunCmdOptions run_o;
+  auto* run = app.add_subcommand(
+      "run",
+      "Run a network (rsnpu-net JSON) layer after layer on the accelerator RTL, DRAM to DRAM, "
+      "every layer checked against the golden model");
+  run->add_option("network", run_o.network, "Network description (docs/network_format.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  run->add_option("-c,--config", run_o.config, "Configuration")->capture_default_str();
+  run->add_option("-b,--batch", run_o.batch, "Images per layer (N)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 255));
+  run->add_option("-s,--seed", run_o.seed, "Seed of weights, biases and input")
+      ->capture_default_str();
+  run->add_option("--dram-latency", run_o.dram.read_latency, "DRAM read latency, cycles")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  run->add_option("--dram-bw", run_o.dram.bytes_per_cycle, "DRAM bandwidth, bytes per cycle")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 8.0));
+  run->add_option("--json", run_o.json_path, "Write the report as JSON to this file");
+  run->add_option("--trace", run_o.trace_path, "Write an FST waveform of the run to this file");
+  run->add_flag("-q,--quiet", run_o.quiet, "No progress output");
+
+  rsnpu::tb::LayerRegressOptions lr;
+  auto* lreg = app.add_subcommand(
+      "layer-regress",
+      "Seeded random layers (multi-pass, groups, batch, pooling, INT8/INT16) DRAM to DRAM on the "
+      "accelerator RTL under random DRAM timing, every output word checked");
+  lreg->add_option("-c,--config", lr.config, "Configuration")->capture_default_str();
+  lreg->add_option("-s,--seed", lr.seed, "First seed; layer i uses seed+i")->capture_default_str();
+  lreg->add_option("-n,--count", lr.count, "Number of layers")->capture_default_str();
+  lreg->add_option("--waves", lr.waves_dir, "Write an FST waveform per layer into this directory");
+  lreg->add_option("--json", lr.json_path, "Write the report as JSON to this file");
+  lreg->add_flag("-q,--quiet", lr.quiet, "No progress output");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*configs) return cmd_configs(configs_json);
     if (*pe) return cmd_pe_regress(pe_configs, seed, count, waves, json_path, quiet);
     if (*arr)
       return cmd_array_regress(arr_configs, arr_seed, arr_count, arr_waves, arr_json, arr_quiet);
+    if (*run) return rsnpu::tb::cmd_run(run_o);
+    if (*lreg) return rsnpu::tb::cmd_layer_regress(lr);
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 2;

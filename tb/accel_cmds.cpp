@@ -1,0 +1,200 @@
+#include "accel_cmds.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "rsnpu/hw_configs.h"
+
+namespace rsnpu::tb {
+
+namespace {
+
+void write_json_file(const std::string& path, const nlohmann::json& j) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  std::ofstream f(path);
+  if (!f) throw std::runtime_error(fmt::format("cannot write {}", path));
+  f << j.dump(2) << "\n";
+  fmt::print("JSON report: {}\n", path);
+}
+
+std::string shape_str(const LayerDesc& d, const LayerMap& m) {
+  return fmt::format("{}x{}x{} -> {}x{}x{}", d.groups * d.cg, d.h, d.w, d.groups * d.mg, m.ho,
+                     m.wo);
+}
+
+nlohmann::json layer_json(const LayerReport& r) {
+  return {{"name", r.name},
+          {"layer", r.desc.str()},
+          {"mapping", r.map.str()},
+          {"macs", r.macs},
+          {"cycles", r.cycles},
+          {"utilization", r.utilization},
+          {"active_pes", r.active_pes},
+          {"pe_macs_executed", r.pe_macs},
+          {"pe_macs_zero_gated", r.pe_skipped},
+          {"passes", r.map.passes(r.desc)},
+          {"dram_read_bytes", r.dram_read_bytes},
+          {"dram_write_bytes", r.dram_write_bytes},
+          {"err_code", r.err_code},
+          {"bitexact", r.bitexact},
+          {"mismatches", r.mismatches},
+          {"message", r.failure}};
+}
+
+void print_progress(bool quiet, const std::string& what, int i, int n) {
+  if (quiet) return;
+  if (isatty(fileno(stderr))) {
+    fmt::print(stderr, "\r{} {}/{}", what, i, n);
+    if (i == n) fmt::print(stderr, "\n");
+  } else {
+    fmt::print(stderr, "{} {}/{}\n", what, i, n);
+  }
+}
+
+}  // namespace
+
+int cmd_run(const RunCmdOptions& o) {
+  const cfg::HwConfig* hw = cfg::find(o.config);
+  if (hw == nullptr) {
+    fmt::print(stderr, "error: unknown configuration '{}' (see 'rsnpu configs')\n", o.config);
+    return 2;
+  }
+  const net::Network net = net::parse_network_file(o.network);
+  RunOptions ro;
+  ro.config = o.config;
+  ro.seed = o.seed;
+  ro.dram = o.dram;
+  ro.wave_path = o.trace_path;
+  if (!o.quiet) {
+    fmt::print(stderr, "{} on {} ({}x{} PEs), batch {}, seed {}, {}\n", net.name, hw->name,
+               hw->pe_rows, hw->pe_cols, o.batch, o.seed, o.dram.str());
+  }
+  const NetworkReport nr = run_network_rtl(
+      net, o.batch, ro, [&](const LayerReport& r, int i, int n) {
+        if (o.quiet) return;
+        fmt::print(stderr, "[{}/{}] {:<12} {:>10} cycles {:>6.1f}% util {:>6.1f} s  {}\n", i + 1,
+                   n, r.name, r.cycles, 100 * r.utilization, r.sim_seconds,
+                   r.bitexact ? "bit-exact" : "MISMATCH");
+      });
+  const int pes = hw->pe_rows * hw->pe_cols;
+  fmt::print("\n{} on {} ({} PEs, {} MHz), batch {}, seed {}\n", net.name, hw->name, pes,
+             hw->clock_mhz, o.batch, o.seed);
+  fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6} {:>5} {:>6} {:>10} {:>10} {:>9}\n", "layer",
+             "shape (CxHxW)", "MACs", "cycles", "util%", "PEs", "passes", "DRAM rd B",
+             "DRAM wr B", "bit-exact");
+  int64_t macs = 0;
+  uint64_t rd = 0, wr = 0;
+  nlohmann::json layers = nlohmann::json::array();
+  for (const LayerReport& r : nr.layers) {
+    fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6.1f} {:>5} {:>6} {:>10} {:>10} {:>9}\n", r.name,
+               shape_str(r.desc, r.map), r.macs, r.cycles, 100 * r.utilization, r.active_pes,
+               r.map.passes(r.desc), r.dram_read_bytes, r.dram_write_bytes,
+               r.bitexact ? "yes" : "NO");
+    if (!r.bitexact) fmt::print("  {}\n", r.failure);
+    macs += r.macs;
+    rd += r.dram_read_bytes;
+    wr += r.dram_write_bytes;
+    layers.push_back(layer_json(r));
+  }
+  const double util = nr.cycles ? double(macs) / (double(nr.cycles) * pes) : 0.0;
+  fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6.1f} {:>5} {:>6} {:>10} {:>10} {:>9}\n", "total",
+             "", macs, nr.cycles, 100 * util, "", "", rd, wr, nr.bitexact ? "yes" : "NO");
+  const double ms = double(nr.cycles) / (hw->clock_mhz * 1e3);
+  fmt::print("{:.3f} ms at {} MHz; simulation {} cycles/s\n", ms, hw->clock_mhz,
+             nr.sim_cycles_per_s);
+  fmt::print("util% = MACs / (cycles x {} PEs); DRAM bytes as the AXI model counted them.\n", pes);
+  if (!o.trace_path.empty()) fmt::print("waveform: {} (open with gtkwave)\n", o.trace_path);
+  if (!o.json_path.empty()) {
+    write_json_file(o.json_path, {{"network", nr.network},
+                                  {"config", nr.config},
+                                  {"batch", nr.batch},
+                                  {"seed", nr.seed},
+                                  {"dram", o.dram.str()},
+                                  {"layers", layers},
+                                  {"totals",
+                                   {{"macs", macs},
+                                    {"cycles", nr.cycles},
+                                    {"utilization", util},
+                                    {"dram_read_bytes", rd},
+                                    {"dram_write_bytes", wr},
+                                    {"time_ms", ms},
+                                    {"bitexact", nr.bitexact},
+                                    {"sim_cycles_per_second", nr.sim_cycles_per_s}}}});
+  }
+  fmt::print("{}\n", nr.bitexact ? "PASSED: every layer bit-exact with the golden model"
+                                 : "FAILED: see the rows marked NO");
+  return nr.bitexact ? 0 : 1;
+}
+
+int cmd_layer_regress(const LayerRegressOptions& o) {
+  const cfg::HwConfig* hw = cfg::find(o.config);
+  if (hw == nullptr) {
+    fmt::print(stderr, "error: unknown configuration '{}' (see 'rsnpu configs')\n", o.config);
+    return 2;
+  }
+  nlohmann::json results = nlohmann::json::array();
+  uint64_t passed = 0, cycles = 0;
+  int64_t macs = 0;
+  double wall = 0;
+  for (uint64_t i = 0; i < o.count; ++i) {
+    const uint64_t seed = o.seed + i;
+    std::mt19937_64 rng(seed);
+    RunOptions ro;
+    ro.config = o.config;
+    ro.seed = seed;
+    ro.dram = DramKnobs::random(rng);
+    if (!o.waves_dir.empty()) {
+      ro.wave_path = fmt::format("{}/layer_{}_{}.fst", o.waves_dir, o.config, seed);
+    }
+    const LayerDesc d = random_layer(*hw, seed);
+    LayerReport r = run_layer_rtl(d, ro);
+    r.name = fmt::format("seed {}", seed);
+    passed += r.bitexact;
+    cycles += r.cycles;
+    macs += r.macs;
+    wall += r.sim_seconds;
+    nlohmann::json j = layer_json(r);
+    j["seed"] = seed;
+    j["dram"] = ro.dram.str();
+    results.push_back(j);
+    if (!r.bitexact) {
+      fmt::print(
+          "FAIL [{}] seed {}: {}\n  layer: {}\n  mapping: {}\n  {}\n  replay: build/rsnpu "
+          "layer-regress --config {} --seed {} --count 1 --waves build/waves\n",
+          o.config, seed, r.failure, d.str(), r.map.str(), ro.dram.str(), o.config, seed);
+    }
+    print_progress(o.quiet, fmt::format("[{}] layer regression", o.config), int(i + 1),
+                   int(o.count));
+  }
+  const double util = cycles ? double(macs) / (double(cycles) * hw->pe_rows * hw->pe_cols) : 0;
+  fmt::print("\n{:<9} {:>6} {:>5} {:>5} {:>12} {:>11} {:>7} {:>9} {:>7}\n", "config", "layers",
+             "pass", "fail", "MACs", "cycles", "util%", "cyc/s", "wall_s");
+  fmt::print("{:<9} {:>6} {:>5} {:>5} {:>12} {:>11} {:>7.1f} {:>9.0f} {:>7.2f}\n", o.config,
+             o.count, passed, o.count - passed, macs, cycles, 100 * util,
+             wall > 0 ? double(cycles) / wall : 0.0, wall);
+  fmt::print("Random layers DRAM to DRAM on rsnpu_top with random DRAM latency, bandwidth and\n"
+             "back-pressure; util% = MACs / (cycles x all PEs).\n");
+  if (!o.json_path.empty()) {
+    write_json_file(o.json_path, {{"config", o.config},
+                                  {"layers", o.count},
+                                  {"passed", passed},
+                                  {"failed", o.count - passed},
+                                  {"macs", macs},
+                                  {"cycles", cycles},
+                                  {"utilization", util},
+                                  {"sim_wall_seconds", wall},
+                                  {"results", results}});
+  }
+  const bool ok = passed == o.count;
+  fmt::print("{}\n", ok ? "Layer regression PASSED: every output word bit-exact"
+                        : "Layer regression FAILED");
+  return ok ? 0 : 1;
+}
+
+}  // namespace rsnpu::tb

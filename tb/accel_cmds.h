@@ -1,0 +1,32 @@
+// `rsnpu run` and `rsnpu layer-regress`: networks and random layers on the accelerator RTL.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "accel_run.h"
+
+namespace rsnpu::tb {
+
+struct RunCmdOptions {
+  std::string network;  // rsnpu-net JSON file
+  std::string config = "eyeriss";
+  int batch = 1;
+  uint64_t seed = 1;
+  DramKnobs dram;
+  std::string json_path;   // write the report here
+  std::string trace_path;  // FST waveform of the whole run
+  bool quiet = false;
+};
+int cmd_run(const RunCmdOptions& o);
+
+struct LayerRegressOptions {
+  std::string config = "tiny";
+  uint64_t seed = 1, count = 50;
+  std::string waves_dir;  // one FST per layer
+  std::string json_path;
+  bool quiet = false;
+};
+int cmd_layer_regress(const LayerRegressOptions& o);
+
+}  // namespace rsnpu::tb

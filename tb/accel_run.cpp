@@ -1,0 +1,405 @@
+#include "accel_run.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+#include "accel_harness.h"
+#include "rsnpu/csr_map.h"
+#include "rsnpu/rtl_models.h"
+
+namespace rsnpu::tb {
+
+namespace {
+
+constexpr uint8_t kCanary = 0xa5;  // DRAM bytes nobody should write
+constexpr uint32_t kAlign = 4096;  // regions start on their own 4 KiB page, with a guard page
+
+uint32_t align_up(uint64_t v) { return uint32_t((v + kAlign - 1) / kAlign * kAlign); }
+
+const cfg::HwConfig& find_config(const std::string& name) {
+  const cfg::HwConfig* hw = cfg::find(name);
+  if (hw == nullptr) throw std::invalid_argument(fmt::format("unknown configuration '{}'", name));
+  return *hw;
+}
+
+sim::AxiDram::Config dram_config(const DramKnobs& k, uint64_t bytes, uint64_t seed) {
+  sim::AxiDram::Config c;
+  c.size_bytes = (bytes + kAlign - 1) / kAlign * kAlign;
+  c.read_latency = k.read_latency;
+  c.write_latency = k.write_latency;
+  c.bytes_per_cycle = k.bytes_per_cycle;
+  c.ready_prob = k.ready_prob;
+  c.seed = seed;
+  return c;
+}
+
+// Seeded layer data: words of the layer's precision, a third of the activations zero (zero
+// gating), magnitudes that keep most results inside the output range.
+golden::WordTensor random_words(golden::Shape4 shape, golden::Precision prec, int mag,
+                                double zero_share, std::mt19937_64& rng) {
+  golden::WordTensor t(shape, 0);
+  std::uniform_int_distribution<int> val(-mag, mag);
+  std::bernoulli_distribution zero(zero_share);
+  const int lim = prec == golden::Precision::kInt8 ? 127 : 32767;
+  for (int16_t& v : t.data) {
+    v = zero(rng) ? int16_t(0) : int16_t(std::clamp(val(rng), -lim - 1, lim));
+  }
+  return t;
+}
+
+void fill_canary(sim::AxiDram& dram) {
+  const std::vector<uint8_t> canary(dram.config().size_bytes, kCanary);
+  dram.write_bytes(0, canary.data(), canary.size());
+}
+
+template <typename T>
+void store(sim::AxiDram& dram, uint32_t addr, const std::vector<T>& v) {
+  if (!v.empty()) dram.write_bytes(addr, v.data(), v.size() * sizeof(T));
+}
+
+std::vector<uint16_t> load_words(const sim::AxiDram& dram, uint32_t addr, uint64_t bytes) {
+  std::vector<uint16_t> w(bytes / 2);
+  dram.read_bytes(addr, w.data(), bytes);
+  return w;
+}
+
+// Compares the output region with the golden tensor's DRAM image (padding words included).
+void compare_output(const std::vector<uint16_t>& got, const golden::WordTensor& expect,
+                    LayerReport& rep) {
+  const std::vector<uint16_t> want = pack_activations(expect);
+  const golden::Shape4 s = expect.shape;
+  const int wp = (s.w + 3) / 4 * 4;
+  rep.mismatches = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (i < got.size() && got[i] == want[i]) continue;
+    if (rep.mismatches++ == 0 && rep.failure.empty()) {
+      const int64_t x = int64_t(i) % wp, y = int64_t(i) / wp % s.h;
+      const int64_t c = int64_t(i) / wp / s.h % s.c, n = int64_t(i) / wp / s.h / s.c;
+      rep.failure = fmt::format("output [n={} c={} h={} w={}]{}: got {} expected {}", n, c, y, x,
+                                x >= s.w ? " (row padding)" : "",
+                                i < got.size() ? int16_t(got[i]) : 0, int16_t(want[i]));
+    }
+  }
+  if (rep.mismatches > 1) {
+    rep.failure += fmt::format(" ({} of {} words differ)", rep.mismatches, want.size());
+  }
+}
+
+// Fills the report from a run; with 'window', also checks that every DRAM write so far
+// landed inside [wr_lo, wr_hi).
+template <typename Harness>
+void finish_report(Harness& h, const LayerRunResult& r, const DramAddrs* window,
+                   LayerReport& rep, const cfg::HwConfig& hw) {
+  rep.cycles = r.cycles;
+  rep.pe_macs = r.macs;
+  rep.pe_skipped = r.skipped;
+  rep.dram_read_bytes = r.dram_read_bytes;
+  rep.dram_write_bytes = r.dram_write_bytes;
+  rep.err_code = r.err_code;
+  rep.utilization = r.cycles == 0 ? 0.0
+                                  : double(rep.macs) / (double(r.cycles) * hw.pe_rows * hw.pe_cols);
+  if (!r.failure.empty()) rep.failure = r.failure;
+  if (window == nullptr) return;
+  for (const auto& [lo, hi] : h.dram().written_ranges()) {
+    if (lo < window->wr_lo || hi > window->wr_hi) {
+      rep.failure = fmt::format("DRAM written outside the window: [0x{:x}, 0x{:x})", lo, hi);
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string DramKnobs::str() const {
+  return fmt::format("DRAM latency {}/{} cycles, {:.1f} B/cycle, ready {:.2f}", read_latency,
+                     write_latency, bytes_per_cycle, ready_prob);
+}
+
+DramKnobs DramKnobs::random(std::mt19937_64& rng) {
+  DramKnobs k;
+  auto uni = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  k.read_latency = uni(1, 60);
+  k.write_latency = uni(1, 40);
+  const double bw[] = {8.0, 8.0, 4.0, 2.4};
+  k.bytes_per_cycle = bw[uni(0, 3)];
+  const double ready[] = {1.0, 1.0, 0.7, 0.3};
+  k.ready_prob = ready[uni(0, 3)];
+  return k;
+}
+
+LayerPlacement place_layer(const LayerDesc& d, const LayerMap& m, uint32_t base) {
+  const DramSizes sz = dram_sizes(d, m);
+  LayerPlacement p;
+  DramAddrs& a = p.addrs;
+  a.ifmap = align_up(base);
+  a.weight = align_up(uint64_t(a.ifmap) + sz.ifmap + kAlign);
+  a.bias = align_up(uint64_t(a.weight) + sz.weight + kAlign);
+  a.ofmap = align_up(uint64_t(a.bias) + sz.bias + kAlign);
+  a.rd_lo = a.ifmap;
+  a.rd_hi = uint32_t(a.bias + sz.bias);
+  a.wr_lo = a.ofmap;
+  a.wr_hi = uint32_t(a.ofmap + sz.ofmap);
+  p.dram_bytes = uint64_t(a.wr_hi) + kAlign;
+  return p;
+}
+
+std::vector<std::pair<uint32_t, uint32_t>> encode_descriptor(const LayerDesc& d,
+                                                             const LayerMap& m,
+                                                             const DramAddrs& a) {
+  namespace c = csr;
+  std::vector<std::pair<uint32_t, uint32_t>> w;
+  uint32_t v = 0;
+  v = c::in_shape::c.put(0, uint32_t(d.cg));
+  v = c::in_shape::h.put(v, uint32_t(d.h));
+  v = c::in_shape::w.put(v, uint32_t(d.w));
+  w.emplace_back(c::kInShape, v);
+  v = c::flt_shape::m.put(0, uint32_t(d.mg));
+  v = c::flt_shape::r.put(v, uint32_t(d.r));
+  v = c::flt_shape::s.put(v, uint32_t(d.s));
+  v = c::flt_shape::batch.put(v, uint32_t(d.n));
+  w.emplace_back(c::kFltShape, v);
+  v = c::conv::stride.put(0, uint32_t(d.stride));
+  v = c::conv::pad.put(v, uint32_t(d.pad));
+  v = c::conv::groups.put(v, uint32_t(d.groups));
+  v = c::conv::int8.put(v, d.prec == golden::Precision::kInt8 ? 1 : 0);
+  v = c::conv::bias.put(v, d.bias ? 1 : 0);
+  w.emplace_back(c::kConv, v);
+  v = c::output::shift.put(0, uint32_t(d.shift));
+  v = c::output::relu.put(v, d.relu ? 1 : 0);
+  v = c::output::pool_k.put(v, uint32_t(d.pool_k));
+  v = c::output::pool_s.put(v, uint32_t(d.pool_s));
+  w.emplace_back(c::kOutput, v);
+  v = c::out_shape::e.put(0, uint32_t(m.e));
+  v = c::out_shape::f.put(v, uint32_t(m.f));
+  w.emplace_back(c::kOutShape, v);
+  v = c::pool_shape::ho.put(0, uint32_t(m.ho));
+  v = c::pool_shape::wo.put(v, uint32_t(m.wo));
+  w.emplace_back(c::kPoolShape, v);
+  w.emplace_back(c::kIfmapAddr, a.ifmap);
+  w.emplace_back(c::kWeightAddr, a.weight);
+  w.emplace_back(c::kBiasAddr, a.bias);
+  w.emplace_back(c::kOfmapAddr, a.ofmap);
+  w.emplace_back(c::kRdWinLo, a.rd_lo);
+  w.emplace_back(c::kRdWinHi, a.rd_hi);
+  w.emplace_back(c::kWrWinLo, a.wr_lo);
+  w.emplace_back(c::kWrWinHi, a.wr_hi);
+  v = c::map0::p.put(0, uint32_t(m.p));
+  v = c::map0::q.put(v, uint32_t(m.q));
+  v = c::map0::sets.put(v, uint32_t(m.sets));
+  v = c::map0::cols.put(v, uint32_t(m.cols));
+  w.emplace_back(c::kMap0, v);
+  v = c::map1::folds.put(0, uint32_t(m.folds));
+  v = c::map1::strip_rows.put(v, uint32_t(m.strip_rows));
+  w.emplace_back(c::kMap1, v);
+  v = c::map2::n_mt.put(0, uint32_t(m.n_mt));
+  v = c::map2::n_ct.put(v, uint32_t(m.n_ct));
+  w.emplace_back(c::kMap2, v);
+  w.emplace_back(c::kMap3, c::map3::n_strips.put(0, uint32_t(m.n_strips)));
+  return w;
+}
+
+namespace {
+
+// Watchdog budget: generous against the mapper's estimate, never unbounded.
+uint64_t watchdog_cycles(const cfg::HwConfig& hw, const LayerDesc& d, const LayerMap& m,
+                         const DramKnobs& k) {
+  const double slow = 8.0 / std::min(k.bytes_per_cycle, 8.0) / k.ready_prob;
+  return uint64_t(double(estimated_cycles(hw, d, m)) * 4.0 * slow) + 20000 +
+         uint64_t(m.passes(d)) * uint64_t(k.read_latency + k.write_latency) * 40;
+}
+
+struct LayerData {
+  golden::WordTensor x, w;
+  std::vector<int64_t> bias;
+};
+
+LayerData random_layer_data(const LayerDesc& d, uint64_t seed) {
+  std::mt19937_64 rng(seed * 0x9e3779b97f4a7c15ull + 17);
+  const bool i8 = d.prec == golden::Precision::kInt8;
+  LayerData ld;
+  ld.x = random_words(golden::Shape4{d.n, d.groups * d.cg, d.h, d.w}, d.prec, i8 ? 127 : 2048,
+                      0.3, rng);
+  ld.w = random_words(golden::Shape4{d.groups * d.mg, d.cg, d.r, d.s}, d.prec, i8 ? 127 : 1024,
+                      0.1, rng);
+  if (d.bias) {
+    std::uniform_int_distribution<int64_t> b(-(int64_t{1} << 20), int64_t{1} << 20);
+    for (int i = 0; i < d.groups * d.mg; ++i) ld.bias.push_back(b(rng));
+  }
+  return ld;
+}
+
+}  // namespace
+
+LayerReport run_layer_rtl(const LayerDesc& d, const RunOptions& opt) {
+  const cfg::HwConfig& hw = find_config(opt.config);
+  LayerReport rep;
+  rep.desc = d;
+  rep.map = map_layer(hw, d);
+  rep.macs = d.macs();
+  rep.active_pes = rep.map.active_pes(d);
+  const LayerData ld = random_layer_data(d, opt.seed);
+  const golden::WordTensor expect = golden_layer(d, ld.x, ld.w, ld.bias, hw.acc_bits);
+  const LayerPlacement pl = place_layer(d, rep.map);
+  const DramSizes sz = dram_sizes(d, rep.map);
+  const auto t0 = std::chrono::steady_clock::now();
+  model::visit_top_model(hw.name, [&](auto traits) {
+    using Traits = decltype(traits);
+    AccelHarness<Traits> h(sim::SimOptions{"", opt.wave_path, opt.seed, 5000},
+                           dram_config(opt.dram, pl.dram_bytes, opt.seed));
+    fill_canary(h.dram());
+    store(h.dram(), pl.addrs.ifmap, pack_activations(ld.x));
+    store(h.dram(), pl.addrs.weight, pack_weight_blobs(d, rep.map, ld.w));
+    store(h.dram(), pl.addrs.bias, pack_bias_blobs(d, rep.map, ld.bias));
+    const LayerRunResult r = h.run_layer(encode_descriptor(d, rep.map, pl.addrs),
+                                         watchdog_cycles(hw, d, rep.map, opt.dram));
+    finish_report(h, r, &pl.addrs, rep, hw);
+    if (r.failure.empty() && r.err_code != 0) {
+      rep.failure = fmt::format("hardware refused the layer: err_code {} ({})", r.err_code,
+                                hw::to_string(hw::CtrlErr(r.err_code)));
+    }
+    compare_output(load_words(h.dram(), pl.addrs.ofmap, sz.ofmap), expect, rep);
+  });
+  rep.sim_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rep.bitexact = rep.failure.empty() && rep.mismatches == 0;
+  return rep;
+}
+
+RawRun run_descriptor_rtl(const LayerDesc& d, const LayerMap& m, const DramAddrs& a,
+                          const RunOptions& opt) {
+  const cfg::HwConfig& hw = find_config(opt.config);
+  RawRun raw;
+  raw.report.desc = d;
+  raw.report.map = m;
+  const uint64_t top = std::max<uint64_t>({a.ifmap, a.weight, a.bias, a.ofmap, a.rd_hi, a.wr_hi});
+  model::visit_top_model(hw.name, [&](auto traits) {
+    using Traits = decltype(traits);
+    AccelHarness<Traits> h(sim::SimOptions{"", opt.wave_path, opt.seed, 5000},
+                           dram_config(opt.dram, top + 2 * kAlign, opt.seed));
+    fill_canary(h.dram());
+    const LayerRunResult r = h.run_layer(encode_descriptor(d, m, a), 2'000'000);
+    finish_report(h, r, &a, raw.report, hw);
+    raw.dram_written = !h.dram().written_ranges().empty() || r.dram_write_bytes != 0;
+    for (const auto& [lo, hi] : h.dram().written_ranges()) {
+      if (lo < a.wr_lo || hi > a.wr_hi) raw.outside_window = true;
+    }
+  });
+  return raw;
+}
+
+NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptions& opt,
+                              const Progress& progress) {
+  const cfg::HwConfig& hw = find_config(opt.config);
+  NetworkReport nr;
+  nr.network = net.name;
+  nr.config = hw.name;
+  nr.batch = batch;
+  nr.seed = opt.seed;
+  // Fully connected layers as one filter over the whole input when the array has the rows
+  // for it, else one channel per input row.
+  std::vector<LoweredLayer> lowered;
+  std::vector<LayerMap> maps;
+  for (FcLowering fc : {FcLowering::kWholeInput, FcLowering::kRowsAsChannels}) {
+    lowered = lower_network(net, batch, fc);
+    maps.clear();
+    try {
+      for (const LoweredLayer& l : lowered) maps.push_back(map_layer(hw, l.desc));
+      break;
+    } catch (const MapError& e) {
+      if (fc == FcLowering::kRowsAsChannels) {
+        throw MapError(fmt::format("{} on {}: {}", net.name, hw.name, e.what()));
+      }
+    }
+  }
+  const net::NetworkData data = net::make_random_data(net, opt.seed);
+  const golden::WordTensor input = net::make_random_input(net, batch, opt.seed);
+  const std::vector<golden::WordTensor> gold = net::run_golden(net, data, input, hw.acc_bits);
+
+  // DRAM plan: the input, then per layer its weights, biases and output, each on its own
+  // pages. A layer may read everything below its output and writes only its output.
+  uint64_t next = kAlign;
+  auto alloc = [&next](uint64_t bytes) {
+    const uint64_t at = next;
+    next = align_up(next + std::max<uint64_t>(bytes, 8) + kAlign);
+    return uint32_t(at);
+  };
+  const uint32_t in_addr = alloc(pack_activations(input).size() * 2);
+  std::vector<DramAddrs> addrs(lowered.size());
+  std::vector<uint64_t> out_bytes(lowered.size());
+  for (std::size_t i = 0; i < lowered.size(); ++i) {
+    const DramSizes sz = dram_sizes(lowered[i].desc, maps[i]);
+    DramAddrs& a = addrs[i];
+    a.ifmap = lowered[i].input < 0 ? in_addr : addrs[std::size_t(lowered[i].input)].ofmap;
+    a.weight = alloc(sz.weight);
+    a.bias = alloc(sz.bias);
+    a.ofmap = alloc(sz.ofmap);
+    out_bytes[i] = sz.ofmap;
+    a.rd_lo = kAlign;
+    a.rd_hi = a.ofmap;
+    a.wr_lo = a.ofmap;
+    a.wr_hi = uint32_t(a.ofmap + sz.ofmap);
+  }
+  DramKnobs knobs = opt.dram;
+  const auto t0 = std::chrono::steady_clock::now();
+  model::visit_top_model(hw.name, [&](auto traits) {
+    using Traits = decltype(traits);
+    AccelHarness<Traits> h(sim::SimOptions{"", opt.wave_path, opt.seed, 5000},
+                           dram_config(knobs, next + kAlign, opt.seed));
+    fill_canary(h.dram());
+    store(h.dram(), in_addr, pack_activations(input));
+    for (std::size_t i = 0; i < lowered.size(); ++i) {
+      const LoweredLayer& l = lowered[i];
+      store(h.dram(), addrs[i].weight, pack_weight_blobs(l.desc, maps[i], l.weights(data)));
+      store(h.dram(), addrs[i].bias, pack_bias_blobs(l.desc, maps[i], l.bias(data)));
+    }
+    for (std::size_t i = 0; i < lowered.size(); ++i) {
+      const LoweredLayer& l = lowered[i];
+      LayerReport rep;
+      rep.name = l.name;
+      rep.desc = l.desc;
+      rep.map = maps[i];
+      rep.macs = l.desc.macs();
+      rep.active_pes = maps[i].active_pes(l.desc);
+      const auto l0 = std::chrono::steady_clock::now();
+      const LayerRunResult r = h.run_layer(encode_descriptor(l.desc, maps[i], addrs[i]),
+                                           watchdog_cycles(hw, l.desc, maps[i], knobs));
+      finish_report(h, r, nullptr, rep, hw);
+      // Every write so far must sit in the output region of this or an earlier layer.
+      for (const auto& [lo, hi] : h.dram().written_ranges()) {
+        const bool inside = std::any_of(addrs.begin(), addrs.begin() + long(i) + 1,
+                                        [lo = lo, hi = hi](const DramAddrs& a) {
+                                          return lo >= a.wr_lo && hi <= a.wr_hi;
+                                        });
+        if (!inside && rep.failure.empty()) {
+          rep.failure = fmt::format("DRAM written outside the output windows: [0x{:x}, 0x{:x})",
+                                    lo, hi);
+        }
+      }
+      if (r.failure.empty() && r.err_code != 0) {
+        rep.failure = fmt::format("hardware refused the layer: err_code {} ({})", r.err_code,
+                                  hw::to_string(hw::CtrlErr(r.err_code)));
+      }
+      compare_output(load_words(h.dram(), addrs[i].ofmap, out_bytes[i]),
+                     gold[std::size_t(l.last())], rep);
+      rep.sim_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - l0).count();
+      rep.bitexact = rep.failure.empty() && rep.mismatches == 0;
+      nr.cycles += rep.cycles;
+      nr.layers.push_back(rep);
+      if (progress) progress(rep, int(i), int(lowered.size()));
+      if (!rep.failure.empty() && r.err_code == 0 && !r.done) break;  // the RTL hung
+    }
+  });
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nr.sim_cycles_per_s = secs > 0 ? uint64_t(double(nr.cycles) / secs) : 0;
+  nr.bitexact = !nr.layers.empty() && nr.layers.size() == lowered.size() &&
+                std::all_of(nr.layers.begin(), nr.layers.end(),
+                            [](const LayerReport& r) { return r.bitexact; });
+  return nr;
+}
+
+}  // namespace rsnpu::tb

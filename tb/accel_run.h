@@ -1,0 +1,99 @@
+// Layers and networks on the accelerator RTL (rsnpu_top), DRAM to DRAM, each layer checked
+// bit for bit against the golden model: the host side of `rsnpu run` and `rsnpu
+// layer-regress`, and of the accelerator tests.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dram_image.h"
+#include "layer_map.h"
+#include "network.h"
+#include "rsnpu/golden/golden.h"
+#include "rsnpu/hw_configs.h"
+
+namespace rsnpu::tb {
+
+// The DRAM model's timing for a run.
+struct DramKnobs {
+  int read_latency = 20;         // cycles
+  int write_latency = 10;        // cycles
+  double bytes_per_cycle = 8.0;  // shared read + write bandwidth
+  double ready_prob = 1.0;       // chance per cycle of AR/AW/W ready (back-pressure)
+  std::string str() const;
+  static DramKnobs random(std::mt19937_64& rng);  // latency 1-60, 2-8 B/cycle, ready 0.3-1
+};
+
+// Where a layer's four regions sit in DRAM, and the windows the descriptor allows.
+struct LayerPlacement {
+  DramAddrs addrs;
+  uint64_t dram_bytes = 0;  // DRAM size the layout needs
+};
+LayerPlacement place_layer(const LayerDesc& d, const LayerMap& m, uint32_t base = 0x1000);
+
+// CSR writes of a layer descriptor (docs/accelerator.md), CTRL excluded.
+std::vector<std::pair<uint32_t, uint32_t>> encode_descriptor(const LayerDesc& d,
+                                                             const LayerMap& m,
+                                                             const DramAddrs& a);
+
+// One layer's run on the RTL and its comparison with the golden model.
+struct LayerReport {
+  std::string name;
+  LayerDesc desc;
+  LayerMap map;
+  int64_t macs = 0;           // useful MACs of the layer (LayerDesc::macs)
+  uint64_t cycles = 0;        // CTRL.start write to interrupt
+  uint64_t pe_macs = 0;       // MACs the PEs executed (padding and tile waste included)
+  uint64_t pe_skipped = 0;    // MACs gated by zero ifmap words
+  double utilization = 0.0;   // macs / (cycles * PEs of the configuration)
+  int active_pes = 0;         // PEs a pass uses
+  uint64_t dram_read_bytes = 0;
+  uint64_t dram_write_bytes = 0;
+  int err_code = 0;           // STATUS.err_code (hw::CtrlErr)
+  bool bitexact = false;      // ran, and every output word (padding included) matched
+  int64_t mismatches = 0;     // output words that differ
+  std::string failure;        // empty when bitexact; else what went wrong first
+  double sim_seconds = 0.0;   // wall time of the simulation
+};
+
+struct RunOptions {
+  std::string config = "tiny";
+  uint64_t seed = 1;
+  DramKnobs dram;
+  std::string wave_path;  // FST of the run; empty: none (RSNPU_WAVES still applies)
+};
+
+// Maps 'd' (throws MapError when it does not map), fills DRAM with seeded random data,
+// runs the layer on the RTL and compares. Uses a fresh simulation.
+LayerReport run_layer_rtl(const LayerDesc& d, const RunOptions& opt);
+
+// Runs a descriptor as given (no mapping), for directed tests of the hardware's checks:
+// DRAM is filled with a canary; returns the report (err_code) and whether any byte outside
+// [wr_lo, wr_hi) changed or anything was written at all.
+struct RawRun {
+  LayerReport report;
+  bool dram_written = false;       // any write reached DRAM
+  bool outside_window = false;     // a write landed outside the descriptor's write window
+};
+RawRun run_descriptor_rtl(const LayerDesc& d, const LayerMap& m, const DramAddrs& a,
+                          const RunOptions& opt);
+
+// A network, layer after layer on one simulation: each hardware layer reads the previous
+// one's output where it left it in DRAM (no host work between layers), and every layer's
+// output is compared with the golden run of the network.
+struct NetworkReport {
+  std::string network, config;
+  int batch = 1;
+  uint64_t seed = 1;
+  std::vector<LayerReport> layers;
+  bool bitexact = false;  // every layer
+  uint64_t cycles = 0, sim_cycles_per_s = 0;
+};
+using Progress = std::function<void(const LayerReport&, int index, int count)>;
+NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptions& opt,
+                              const Progress& progress = {});
+
+}  // namespace rsnpu::tb

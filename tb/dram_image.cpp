@@ -1,0 +1,271 @@
+#include "dram_image.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace rsnpu::tb {
+
+namespace {
+
+int round_up4(int v) { return (v + 3) / 4 * 4; }
+
+}  // namespace
+
+std::vector<uint16_t> pack_activations(const golden::WordTensor& x) {
+  const golden::Shape4& sh = x.shape;
+  const int wp = round_up4(sh.w);
+  std::vector<uint16_t> out(std::size_t(sh.n) * sh.c * sh.h * wp, 0);
+  std::size_t row = 0;  // [n][c][h] row index
+  for (int n = 0; n < sh.n; ++n) {
+    for (int c = 0; c < sh.c; ++c) {
+      for (int h = 0; h < sh.h; ++h, ++row) {
+        for (int w = 0; w < sh.w; ++w) out[row * wp + w] = uint16_t(x.at(n, c, h, w));
+      }
+    }
+  }
+  return out;
+}
+
+golden::WordTensor unpack_activations(const std::vector<uint16_t>& words, golden::Shape4 shape) {
+  const int wp = round_up4(shape.w);
+  const std::size_t rows = std::size_t(shape.n) * shape.c * shape.h;
+  if (words.size() != rows * wp) {
+    throw std::invalid_argument(fmt::format("{} words do not hold activations {} ({} rows of {})",
+                                            words.size(), shape.str(), rows, wp));
+  }
+  golden::WordTensor x(shape);
+  std::size_t row = 0;
+  for (int n = 0; n < shape.n; ++n) {
+    for (int c = 0; c < shape.c; ++c) {
+      for (int h = 0; h < shape.h; ++h, ++row) {
+        for (int w = 0; w < shape.w; ++w) x.at(n, c, h, w) = int16_t(words[row * wp + w]);
+      }
+    }
+  }
+  return x;
+}
+
+std::vector<uint16_t> pack_weight_blobs(const LayerDesc& d, const LayerMap& m,
+                                        const golden::WordTensor& w) {
+  const golden::Shape4 want{d.groups * d.mg, d.cg, d.r, d.s};
+  if (!(w.shape == want) || w.data.size() != want.size()) {
+    throw std::invalid_argument(
+        fmt::format("weights {} for layer {}, expected {}", w.shape.str(), d.str(), want.str()));
+  }
+  const std::size_t blob = std::size_t(m.blob_words(d));
+  std::vector<uint16_t> out(std::size_t(d.groups) * m.n_mt * m.n_ct * blob, 0);
+  for (int g = 0; g < d.groups; ++g) {
+    for (int mt = 0; mt < m.n_mt; ++mt) {
+      for (int ct = 0; ct < m.n_ct; ++ct) {
+        std::size_t at = ((std::size_t(g) * m.n_mt + mt) * m.n_ct + ct) * blob;
+        for (int row = 0; row < m.rows_used(d); ++row) {
+          const int k = row / d.r, r = row % d.r;
+          for (int mm = 0; mm < m.p; ++mm) {
+            const int filt = mt * m.p + mm;  // within the group
+            for (int qq = 0; qq < m.q; ++qq) {
+              const int ch = ct * m.ctile() + k * m.q + qq;  // within the group
+              for (int s = 0; s < d.s; ++s, ++at) {
+                if (filt < d.mg && ch < d.cg) out[at] = uint16_t(w.at(g * d.mg + filt, ch, r, s));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<uint32_t> pack_bias_blobs(const LayerDesc& d, const LayerMap& m,
+                                      const std::vector<int64_t>& bias) {
+  const std::size_t want = d.bias ? std::size_t(d.groups) * d.mg : 0;
+  if (bias.size() != want) {
+    throw std::invalid_argument(
+        fmt::format("{} bias values for layer {}, expected {}", bias.size(), d.str(), want));
+  }
+  if (!d.bias) return {};
+  const std::size_t words = std::size_t(m.bias_words());
+  std::vector<uint32_t> out(std::size_t(d.groups) * m.n_mt * words, 0);
+  for (int g = 0; g < d.groups; ++g) {
+    for (int mt = 0; mt < m.n_mt; ++mt) {
+      for (int mm = 0; mm < m.p && mt * m.p + mm < d.mg; ++mm) {
+        out[(std::size_t(g) * m.n_mt + mt) * words + mm] =
+            uint32_t(bias[std::size_t(g) * d.mg + mt * m.p + mm]);
+      }
+    }
+  }
+  return out;
+}
+
+golden::WordTensor golden_layer(const LayerDesc& d, const golden::WordTensor& x,
+                                const golden::WordTensor& w, const std::vector<int64_t>& bias,
+                                int acc_bits) {
+  golden::ConvParams cp;
+  cp.stride_h = cp.stride_w = d.stride;
+  cp.pad_h = cp.pad_w = d.pad;
+  cp.groups = d.groups;
+  const golden::AccTensor acc = golden::conv2d_acc(x, w, bias, cp, d.prec, acc_bits);
+  golden::WordTensor out = golden::requantize(acc, golden::Requant{d.shift, d.prec, d.relu});
+  if (d.pool_k == 0) return out;
+  golden::PoolParams pp;
+  pp.kernel_h = pp.kernel_w = d.pool_k;
+  pp.stride_h = pp.stride_w = d.pool_s;
+  pp.pad_h = pp.pad_w = 0;
+  return golden::maxpool(out, pp);
+}
+
+golden::WordTensor LoweredLayer::weights(const net::NetworkData& data) const {
+  const golden::Shape4 want{desc.groups * desc.mg, desc.cg, desc.r, desc.s};
+  if (std::size_t(weight_layer()) >= data.layers.size() ||
+      data.layers[std::size_t(weight_layer())].weights.data.size() != want.size()) {
+    throw std::invalid_argument(fmt::format("{}: the network data has no {} weights for layer {}",
+                                            name, want.str(), weight_layer()));
+  }
+  golden::WordTensor w = data.layers[std::size_t(weight_layer())].weights;
+  w.shape = want;  // conv: unchanged; fc: M x K x 1 x 1 -> M x Cg x R x S, same order
+  return w;
+}
+
+const std::vector<int64_t>& LoweredLayer::bias(const net::NetworkData& data) const {
+  if (std::size_t(weight_layer()) >= data.layers.size()) {
+    throw std::invalid_argument(
+        fmt::format("{}: the network data has no layer {}", name, weight_layer()));
+  }
+  return data.layers[std::size_t(weight_layer())].bias;
+}
+
+namespace {
+
+[[noreturn]] void fail(const net::Network& net, const net::Layer& l, const std::string& field,
+                       const std::string& reason) {
+  throw net::NetworkError(
+      fmt::format("{}: layer {} \"{}\": {}", net.origin, l.index, l.name, reason), l.index, field);
+}
+
+LayerDesc lower_conv(const net::Network& net, const net::Layer& l, int batch, FcLowering fc) {
+  LayerDesc d;
+  d.n = batch;
+  d.prec = l.precision;
+  d.bias = l.bias;
+  d.shift = l.shift;
+  d.relu = l.relu;
+  d.mg = l.m;
+  if (l.type == net::LayerType::kFc) {
+    if (fc == FcLowering::kWholeInput) {
+      d.cg = l.in.c;
+      d.h = d.r = l.in.h;
+      d.w = d.s = l.in.w;
+    } else {
+      d.cg = l.in.c * l.in.h;
+      d.h = d.r = 1;
+      d.w = d.s = l.in.w;
+    }
+    return d;
+  }
+  const golden::ConvParams& c = l.conv;
+  if (c.stride_h != c.stride_w) {
+    fail(net, l, "stride",
+         fmt::format("stride_h {} != stride_w {}: the accelerator uses one stride in both "
+                     "directions",
+                     c.stride_h, c.stride_w));
+  }
+  if (c.pad_h != c.pad_w) {
+    fail(net, l, "pad",
+         fmt::format("pad_h {} != pad_w {}: the accelerator pads both directions alike", c.pad_h,
+                     c.pad_w));
+  }
+  d.groups = c.groups;
+  d.cg = l.in.c / c.groups;
+  d.mg = l.m / c.groups;
+  d.h = l.in.h;
+  d.w = l.in.w;
+  d.r = l.r;
+  d.s = l.s;
+  d.stride = c.stride_h;
+  d.pad = c.pad_h;
+  return d;
+}
+
+void fuse_pool(const net::Network& net, const net::Layer& pool, LayerDesc& d) {
+  const golden::PoolParams& p = pool.pool;
+  if (p.kernel_h != p.kernel_w) {
+    fail(net, pool, "kernel",
+         fmt::format("kernel {}x{}: the output stage pools square windows only", p.kernel_h,
+                     p.kernel_w));
+  }
+  if (p.stride_h != p.stride_w) {
+    fail(net, pool, "stride",
+         fmt::format("stride_h {} != stride_w {}: the output stage pools with one stride",
+                     p.stride_h, p.stride_w));
+  }
+  if (p.pad_h != 0 || p.pad_w != 0) {
+    fail(net, pool, "pad",
+         fmt::format("pad {}x{}: the output stage pools without padding", p.pad_h, p.pad_w));
+  }
+  d.pool_k = p.kernel_h;
+  d.pool_s = p.stride_h;
+}
+
+}  // namespace
+
+std::vector<LoweredLayer> lower_network(const net::Network& net, int batch, FcLowering fc) {
+  if (batch < 1)
+    throw net::NetworkError(fmt::format("{}: batch {} must be >= 1", net.origin, batch));
+  const std::size_t count = net.layers.size();
+  std::vector<int> readers(count, 0);
+  for (const net::Layer& l : net.layers) {
+    if (l.input >= 0) ++readers[std::size_t(l.input)];
+  }
+  // pool_of[i]: the maxpool fused into conv/fc layer i, or -1.
+  std::vector<int> pool_of(count, -1);
+  for (const net::Layer& l : net.layers) {
+    if (l.type != net::LayerType::kMaxPool || l.input < 0) continue;
+    const net::Layer& src = net.layers[std::size_t(l.input)];
+    if (src.type != net::LayerType::kMaxPool && readers[std::size_t(src.index)] == 1) {
+      pool_of[std::size_t(src.index)] = l.index;
+    }
+  }
+  std::vector<int> lowered_of(count, -1);  // lowered layer whose output equals layer i's
+  std::vector<LoweredLayer> out;
+  for (const net::Layer& l : net.layers) {
+    if (l.type == net::LayerType::kMaxPool) {
+      if (lowered_of[std::size_t(l.index)] >= 0) continue;  // fused into its conv/fc
+      std::string why;
+      if (l.input < 0) {
+        why = "it reads the network input";
+      } else {
+        const net::Layer& src = net.layers[std::size_t(l.input)];
+        why = src.type == net::LayerType::kMaxPool
+                  ? fmt::format("it reads maxpool layer {} \"{}\"", src.index, src.name)
+                  : fmt::format("layer {} \"{}\" has {} readers", src.index, src.name,
+                                readers[std::size_t(src.index)]);
+      }
+      fail(net, l, "",
+           fmt::format("a maxpool layer runs only fused into the conv or fc layer it reads, "
+                       "when no other layer reads that layer's output; {}",
+                       why));
+    }
+    LoweredLayer lo;
+    lo.name = l.name;
+    lo.desc = lower_conv(net, l, batch, fc);
+    lo.covers.push_back(l.index);
+    lo.input = l.input < 0 ? -1 : lowered_of[std::size_t(l.input)];
+    const int pool = pool_of[std::size_t(l.index)];
+    if (pool >= 0) {
+      const net::Layer& pl = net.layers[std::size_t(pool)];
+      fuse_pool(net, pl, lo.desc);
+      lo.name += "+" + pl.name;
+      lo.covers.push_back(pool);
+    }
+    const net::Layer& last = net.layers[std::size_t(lo.last())];
+    const LayerDesc& d = lo.desc;
+    lo.in_shape = golden::Shape4{batch, d.groups * d.cg, d.h, d.w};
+    lo.out_shape = last.out.with_batch(batch);
+    lowered_of[std::size_t(lo.last())] = int(out.size());
+    out.push_back(std::move(lo));
+  }
+  return out;
+}
+
+}  // namespace rsnpu::tb

@@ -1,0 +1,157 @@
+// The whole accelerator (rsnpu_top) DRAM to DRAM against the golden model: seeded random
+// layers under random DRAM timing, a few layers on the eyeriss configuration, a network, and
+// every class of illegal descriptor (error code, interrupt, DRAM untouched).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "accel_run.h"
+#include "layer_map.h"
+#include "network.h"
+#include "rsnpu/hw_configs.h"
+#include "rsnpu/hw_enums.h"
+
+namespace {
+
+using namespace rsnpu;
+using namespace rsnpu::tb;
+
+constexpr int kLayersPerShard = 25;  // 8 shards x 25 = 200 random layers on tiny
+
+std::string replay(const std::string& config, uint64_t seed) {
+  return fmt::format("build/rsnpu layer-regress --config {} --seed {} --count 1 --waves build/waves",
+                     config, seed);
+}
+
+void run_random(const std::string& config, uint64_t seed) {
+  const cfg::HwConfig& hw = *cfg::find(config);
+  std::mt19937_64 rng(seed);
+  RunOptions ro;
+  ro.config = config;
+  ro.seed = seed;
+  ro.dram = DramKnobs::random(rng);
+  const LayerDesc d = random_layer(hw, seed);
+  const LayerReport r = run_layer_rtl(d, ro);
+  EXPECT_TRUE(r.bitexact) << "seed " << seed << ": " << r.failure << "\n  layer: " << d.str()
+                          << "\n  mapping: " << r.map.str() << "\n  " << ro.dram.str()
+                          << "\n  replay: " << replay(config, seed);
+  EXPECT_EQ(r.err_code, 0);
+  EXPECT_GT(r.pe_macs, 0u);
+}
+
+class RandomLayersTiny : public ::testing::TestWithParam<int> {};
+
+TEST_P(RandomLayersTiny, BitExact) {
+  for (int i = 0; i < kLayersPerShard; ++i) {
+    run_random("tiny", uint64_t(GetParam()) * kLayersPerShard + uint64_t(i) + 1);
+  }
+}
+INSTANTIATE_TEST_SUITE_P(Shard, RandomLayersTiny, ::testing::Range(0, 8));
+
+TEST(Accel, RandomLayersEyeriss) {
+  for (uint64_t seed = 1001; seed <= 1003; ++seed) run_random("eyeriss", seed);
+}
+
+// A multi-tile layer on eyeriss: several filter tiles, channel tiles and strips.
+TEST(Accel, EyerissMultiPassLayer) {
+  LayerDesc d;
+  d.cg = 20, d.h = 18, d.w = 18, d.mg = 30, d.r = 3, d.s = 3, d.pad = 1, d.bias = true;
+  d.relu = true, d.shift = 8, d.pool_k = 2, d.pool_s = 2;
+  RunOptions ro;
+  ro.config = "eyeriss";
+  const LayerReport r = run_layer_rtl(d, ro);
+  EXPECT_TRUE(r.bitexact) << r.failure << " mapping " << r.map.str();
+  EXPECT_GT(r.map.passes(d), 1);
+}
+
+TEST(Accel, TinyCnnOnTiny) {
+  const net::Network n =
+      net::parse_network_file(std::string(RSNPU_SOURCE_DIR) + "/networks/tiny_cnn.json");
+  RunOptions ro;
+  ro.config = "tiny";
+  ro.seed = 3;
+  const NetworkReport nr = run_network_rtl(n, 1, ro);
+  ASSERT_EQ(nr.layers.size(), 3u);
+  for (const LayerReport& r : nr.layers) EXPECT_TRUE(r.bitexact) << r.name << ": " << r.failure;
+}
+
+// Illegal descriptors: each check of docs/accelerator.md gets its code, the interrupt fires,
+// and DRAM is not touched.
+class IllegalDescriptor : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    d_.cg = 4, d_.h = 8, d_.w = 8, d_.mg = 5, d_.r = 3, d_.s = 3, d_.pad = 1;
+    m_ = map_layer(hw_, d_);
+    a_ = place_layer(d_, m_).addrs;
+    ASSERT_EQ(check_layer_map(hw_, d_, m_, a_), hw::CtrlErr::kNone);
+  }
+  void expect_refused(hw::CtrlErr code) {
+    ASSERT_EQ(check_layer_map(hw_, d_, m_, a_), code) << "the C++ mirror disagrees";
+    RunOptions ro;
+    ro.config = "tiny";
+    const RawRun r = run_descriptor_rtl(d_, m_, a_, ro);
+    EXPECT_TRUE(r.report.failure.empty()) << r.report.failure;
+    EXPECT_EQ(r.report.err_code, int(code)) << hw::to_string(code);
+    EXPECT_FALSE(r.dram_written);
+    EXPECT_FALSE(r.outside_window);
+    EXPECT_EQ(r.report.dram_read_bytes, 0u) << "a refused layer must not read DRAM either";
+    EXPECT_LT(r.report.cycles, 100u) << "refused in a few cycles";
+  }
+  const cfg::HwConfig& hw_ = cfg::k_tiny;
+  LayerDesc d_;
+  LayerMap m_;
+  DramAddrs a_;
+};
+
+TEST_F(IllegalDescriptor, ZeroField) {
+  m_.folds = 0;
+  expect_refused(hw::CtrlErr::kZeroField);
+}
+TEST_F(IllegalDescriptor, Shape) {
+  m_.e += 1;
+  expect_refused(hw::CtrlErr::kShape);
+}
+TEST_F(IllegalDescriptor, PadNotBelowKernel) {
+  d_.pad = 3;
+  m_.e = d_.conv_e();
+  m_.f = m_.wo = d_.conv_f();
+  m_.ho = m_.e;
+  expect_refused(hw::CtrlErr::kShape);
+}
+TEST_F(IllegalDescriptor, Array) {
+  m_.cols = hw_.pe_cols + 1;
+  expect_refused(hw::CtrlErr::kArray);
+}
+TEST_F(IllegalDescriptor, Tiling) {
+  m_.n_mt += 1;
+  expect_refused(hw::CtrlErr::kTiling);
+}
+TEST_F(IllegalDescriptor, Glb) {
+  d_.w = 300;  // one row of 300 words x in_rows x ctile exceeds the 1024-word ifmap buffer
+  m_.f = m_.wo = d_.conv_f();
+  a_ = place_layer(d_, m_).addrs;
+  expect_refused(hw::CtrlErr::kGlb);
+}
+TEST_F(IllegalDescriptor, OutputOutsideWindow) {
+  a_.wr_hi -= 8;
+  expect_refused(hw::CtrlErr::kWindow);
+}
+TEST_F(IllegalDescriptor, Misaligned) {
+  a_.ifmap += 2;
+  expect_refused(hw::CtrlErr::kWindow);
+}
+
+TEST(Accel, MapperRejectsWithAClearMessage) {
+  LayerDesc d;
+  d.cg = 2, d.h = 8, d.w = 8, d.mg = 2, d.r = 5, d.s = 5;
+  try {
+    map_layer(cfg::k_tiny, d);
+    FAIL() << "R=5 on 3 PE rows must not map";
+  } catch (const MapError& e) {
+    EXPECT_NE(std::string(e.what()).find("PE rows"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
