@@ -16,6 +16,7 @@
 #include "rsnpu/csr_map.h"
 #include "rsnpu/sim/axi_bind.h"
 #include "rsnpu/sim/axi_dram.h"
+#include "rsnpu/sim/axil_master.h"
 #include "rsnpu/sim/run_status.h"
 #include "rsnpu/sim/simulation.h"
 
@@ -79,49 +80,20 @@ class AccelHarness {
 
   // AXI4-Lite write; returns BRESP. The response channel sees random back-pressure.
   int csr_write(uint32_t addr, uint32_t data) {
-    Model& d = dut();
-    d.s_awvalid_i = 1;
-    d.s_awaddr_i = addr;
-    d.s_wvalid_i = 1;
-    d.s_wdata_i = data;
-    d.s_wstrb_i = 0xf;
-    for (int i = 0; i < 1000; ++i) {
-      d.s_bready_i = coin();
-      sim_.eval();
-      const bool aw_fire = d.s_awvalid_i && d.s_awready_o;
-      const bool b_fire = d.s_bvalid_o && d.s_bready_i;
-      const int resp = d.s_bresp_o;
-      step();
-      if (aw_fire) d.s_awvalid_i = d.s_wvalid_i = 0;
-      if (b_fire) {
-        d.s_bready_i = 0;
-        return resp;
-      }
-    }
-    throw std::runtime_error(fmt::format("CSR write 0x{:02x}: no response", addr));
+    const auto resp = sim::axil_write(
+        dut(), [this] { sim_.eval(); }, [this] { step(); }, [this] { return coin(); }, addr,
+        data);
+    if (!resp) throw std::runtime_error(fmt::format("CSR write 0x{:02x}: no response", addr));
+    return *resp;
   }
 
   // AXI4-Lite read; throws on SLVERR or no response.
   uint32_t csr_read(uint32_t addr) {
-    Model& d = dut();
-    d.s_arvalid_i = 1;
-    d.s_araddr_i = addr;
-    for (int i = 0; i < 1000; ++i) {
-      d.s_rready_i = coin();
-      sim_.eval();
-      const bool ar_fire = d.s_arvalid_i && d.s_arready_o;
-      const bool r_fire = d.s_rvalid_o && d.s_rready_i;
-      const uint32_t data = d.s_rdata_o;
-      const int resp = d.s_rresp_o;
-      step();
-      if (ar_fire) d.s_arvalid_i = 0;
-      if (r_fire) {
-        d.s_rready_i = 0;
-        if (resp != 0) throw std::runtime_error(fmt::format("CSR read 0x{:02x}: SLVERR", addr));
-        return data;
-      }
-    }
-    throw std::runtime_error(fmt::format("CSR read 0x{:02x}: no response", addr));
+    const auto r = sim::axil_read(
+        dut(), [this] { sim_.eval(); }, [this] { step(); }, [this] { return coin(); }, addr);
+    if (!r) throw std::runtime_error(fmt::format("CSR read 0x{:02x}: no response", addr));
+    if (r->second != 0) throw std::runtime_error(fmt::format("CSR read 0x{:02x}: SLVERR", addr));
+    return r->first;
   }
 
   // Host driver for one layer: writes the descriptor, starts with the interrupt enabled,

@@ -10,6 +10,7 @@
 
 #include "rsnpu/csr_map.h"
 #include "rsnpu/rtl_models.h"
+#include "rsnpu/sim/axil_master.h"
 #include "rsnpu/sim/simulation.h"
 #include "rsnpu/sim/wide.h"
 
@@ -37,52 +38,21 @@ class CsrBench {
   }
   Model& dut() { return sim_.dut(); }
 
-  // Returns the write response.
+  // Returns the write response (-1: none).
   int write(uint32_t addr, uint32_t data, uint32_t strb = 0xf) {
-    Model& d = sim_.dut();
-    d.s_awvalid_i = 1;
-    d.s_awaddr_i = addr;
-    d.s_wvalid_i = 1;
-    d.s_wdata_i = data;
-    d.s_wstrb_i = strb;
-    for (int i = 0; i < 1000; ++i) {
-      d.s_bready_i = coin();
-      sim_.eval();
-      const bool aw_fire = d.s_awvalid_i && d.s_awready_o;
-      const bool b_fire = d.s_bvalid_o && d.s_bready_i;
-      const int resp = d.s_bresp_o;
-      tick();
-      if (aw_fire) d.s_awvalid_i = d.s_wvalid_i = 0;
-      if (b_fire) {
-        d.s_bready_i = 0;
-        return resp;
-      }
-    }
-    ADD_FAILURE() << "no write response";
-    return -1;
+    const auto resp = sim::axil_write(
+        sim_.dut(), [this] { sim_.eval(); }, [this] { tick(); }, [this] { return coin(); }, addr,
+        data, strb);
+    if (!resp) ADD_FAILURE() << "no write response";
+    return resp.value_or(-1);
   }
 
-  // Returns (data, response).
+  // Returns (data, response); response -1: none.
   std::pair<uint32_t, int> read(uint32_t addr) {
-    Model& d = sim_.dut();
-    d.s_arvalid_i = 1;
-    d.s_araddr_i = addr;
-    for (int i = 0; i < 1000; ++i) {
-      d.s_rready_i = coin();
-      sim_.eval();
-      const bool ar_fire = d.s_arvalid_i && d.s_arready_o;
-      const bool r_fire = d.s_rvalid_o && d.s_rready_i;
-      const uint32_t data = d.s_rdata_o;
-      const int resp = d.s_rresp_o;
-      tick();
-      if (ar_fire) d.s_arvalid_i = 0;
-      if (r_fire) {
-        d.s_rready_i = 0;
-        return {data, resp};
-      }
-    }
-    ADD_FAILURE() << "no read response";
-    return {0, -1};
+    const auto r = sim::axil_read(
+        sim_.dut(), [this] { sim_.eval(); }, [this] { tick(); }, [this] { return coin(); }, addr);
+    if (!r) ADD_FAILURE() << "no read response";
+    return r.value_or(std::make_pair(0u, -1));
   }
 
   void set_hw_ro(int reg, uint32_t v) { sim::wide_set(sim_.dut().hw_ro_i, reg * 32, 32, v); }
