@@ -51,6 +51,7 @@ module rsnpu_psum_unit (
   logic [7:0] p_d, p_q, cols_d, cols_q;
   logic [11:0] folds_d, folds_q, es_d, es_q;
   logic [19:0] fp_d, fp_q;
+  logic [31:0] row_step_d, row_step_q;  // cols * F * p: entries from one fold to the next
 
   // Position of each column's out and in psum streams: active (psums left), fold f, index j
   // = x*p + m within the row, filter m, strip row e_rel and its first entry base.
@@ -137,6 +138,7 @@ module rsnpu_psum_unit (
 
   always_comb begin
     mode_d = mode_q; p_d = p_q; cols_d = cols_q; folds_d = folds_q; es_d = es_q; fp_d = fp_q;
+    row_step_d = row_step_q;
     o_act_d = o_act_q;
     i_act_d = i_act_q;
     for (int c = 0; c < Cols; c++) begin
@@ -152,6 +154,7 @@ module rsnpu_psum_unit (
     if (start_i) begin
       mode_d = in_mode_i; p_d = p_i; cols_d = cols_i; folds_d = folds_i; es_d = es_i;
       fp_d = fp_i;
+      row_step_d = 32'(cols_i) * 32'(fp_i);
       hold_valid_d = '0;
       for (int c = 0; c < Cols; c++) begin
         o_act_d[c] = (32'(c) < 32'(cols_i));
@@ -175,7 +178,7 @@ module rsnpu_psum_unit (
             o_j_d[c] = '0;
             o_f_d[c] = o_f_q[c] + 12'd1;
             o_e_d[c] = o_e_q[c] + 12'(cols_q);
-            o_base_d[c] = o_base_q[c] + 32'(cols_q) * 32'(fp_q);
+            o_base_d[c] = o_base_q[c] + row_step_q;
             o_act_d[c] = (o_f_q[c] + 12'd1 != folds_q);
           end
         end
@@ -186,7 +189,7 @@ module rsnpu_psum_unit (
             i_j_d[c] = '0;
             i_f_d[c] = i_f_q[c] + 12'd1;
             i_e_d[c] = i_e_q[c] + 12'(cols_q);
-            i_base_d[c] = i_base_q[c] + 32'(cols_q) * 32'(fp_q);
+            i_base_d[c] = i_base_q[c] + row_step_q;
             i_act_d[c] = (i_f_q[c] + 12'd1 != folds_q);
           end
         end
@@ -209,6 +212,7 @@ module rsnpu_psum_unit (
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       mode_q <= InNone; p_q <= 8'd1; cols_q <= '0; folds_q <= 12'd1; es_q <= '0; fp_q <= 20'd1;
+      row_step_q <= '0;
       o_act_q <= '0;
       i_act_q <= '0;
       for (int c = 0; c < Cols; c++) begin
@@ -223,6 +227,7 @@ module rsnpu_psum_unit (
     end else begin
       mode_q <= mode_d; p_q <= p_d; cols_q <= cols_d; folds_q <= folds_d; es_q <= es_d;
       fp_q <= fp_d;
+      row_step_q <= row_step_d;
       o_act_q <= o_act_d;
       i_act_q <= i_act_d;
       for (int c = 0; c < Cols; c++) begin

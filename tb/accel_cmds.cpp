@@ -1,27 +1,15 @@
 #include "accel_cmds.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cli_report.h"
 #include "rsnpu/hw_configs.h"
 
 namespace rsnpu::tb {
 
 namespace {
-
-void write_json_file(const std::string& path, const nlohmann::json& j) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
-  std::ofstream f(path);
-  if (!f) throw std::runtime_error(fmt::format("cannot write {}", path));
-  f << j.dump(2) << "\n";
-  fmt::print("JSON report: {}\n", path);
-}
 
 std::string shape_str(const LayerDesc& d, const LayerMap& m) {
   return fmt::format("{}x{}x{} -> {}x{}x{}", d.groups * d.cg, d.h, d.w, d.groups * d.mg, m.ho,
@@ -45,16 +33,6 @@ nlohmann::json layer_json(const LayerReport& r) {
           {"bitexact", r.bitexact},
           {"mismatches", r.mismatches},
           {"message", r.failure}};
-}
-
-void print_progress(bool quiet, const std::string& what, int i, int n) {
-  if (quiet) return;
-  if (isatty(fileno(stderr))) {
-    fmt::print(stderr, "\r{} {}/{}", what, i, n);
-    if (i == n) fmt::print(stderr, "\n");
-  } else {
-    fmt::print(stderr, "{} {}/{}\n", what, i, n);
-  }
 }
 
 }  // namespace
@@ -169,8 +147,7 @@ int cmd_layer_regress(const LayerRegressOptions& o) {
           "layer-regress --config {} --seed {} --count 1 --waves build/waves\n",
           o.config, seed, r.failure, d.str(), r.map.str(), ro.dram.str(), o.config, seed);
     }
-    print_progress(o.quiet, fmt::format("[{}] layer regression", o.config), int(i + 1),
-                   int(o.count));
+    if (!o.quiet) print_progress("[" + o.config + "] layer regression", i + 1, o.count, "layers", 10);
   }
   const double util = cycles ? double(macs) / (double(cycles) * hw->pe_rows * hw->pe_cols) : 0;
   fmt::print("\n{:<9} {:>6} {:>5} {:>5} {:>12} {:>11} {:>7} {:>9} {:>7}\n", "config", "layers",

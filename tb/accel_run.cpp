@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include "accel_harness.h"
@@ -89,11 +90,24 @@ void compare_output(const std::vector<uint16_t>& got, const golden::WordTensor& 
   }
 }
 
-// Fills the report from a run; with 'window', also checks that every DRAM write so far
-// landed inside [wr_lo, wr_hi).
+// The first DRAM range written outside all of the output windows [wr_lo, wr_hi) in
+// 'windows', if any.
+std::optional<std::pair<uint64_t, uint64_t>> write_outside(const sim::AxiDram& dram,
+                                                           const std::vector<DramAddrs>& windows) {
+  for (const auto& [lo, hi] : dram.written_ranges()) {
+    const bool inside = std::any_of(windows.begin(), windows.end(), [lo = lo, hi = hi](auto& a) {
+      return lo >= a.wr_lo && hi <= a.wr_hi;
+    });
+    if (!inside) return std::make_pair(lo, hi);
+  }
+  return std::nullopt;
+}
+
+// Fills the report from a run and checks that every DRAM write so far landed in one of
+// 'windows'. A refused layer (err_code) is a failure unless 'refusal_expected'.
 template <typename Harness>
-void finish_report(Harness& h, const LayerRunResult& r, const DramAddrs* window,
-                   LayerReport& rep, const cfg::HwConfig& hw) {
+void finish_report(Harness& h, const LayerRunResult& r, const std::vector<DramAddrs>& windows,
+                   bool refusal_expected, LayerReport& rep, const cfg::HwConfig& hw) {
   rep.cycles = r.cycles;
   rep.pe_macs = r.macs;
   rep.pe_skipped = r.skipped;
@@ -102,13 +116,14 @@ void finish_report(Harness& h, const LayerRunResult& r, const DramAddrs* window,
   rep.err_code = r.err_code;
   rep.utilization = r.cycles == 0 ? 0.0
                                   : double(rep.macs) / (double(r.cycles) * hw.pe_rows * hw.pe_cols);
-  if (!r.failure.empty()) rep.failure = r.failure;
-  if (window == nullptr) return;
-  for (const auto& [lo, hi] : h.dram().written_ranges()) {
-    if (lo < window->wr_lo || hi > window->wr_hi) {
-      rep.failure = fmt::format("DRAM written outside the window: [0x{:x}, 0x{:x})", lo, hi);
-      break;
-    }
+  if (!r.failure.empty()) {
+    rep.failure = r.failure;
+  } else if (const auto out = write_outside(h.dram(), windows)) {
+    rep.failure = fmt::format("DRAM written outside the output window(s): [0x{:x}, 0x{:x})",
+                              out->first, out->second);
+  } else if (r.err_code != 0 && !refusal_expected) {
+    rep.failure = fmt::format("hardware refused the layer: err_code {} ({})", r.err_code,
+                              hw::to_string(hw::CtrlErr(r.err_code)));
   }
 }
 
@@ -256,11 +271,7 @@ LayerReport run_layer_rtl(const LayerDesc& d, const RunOptions& opt) {
     store(h.dram(), pl.addrs.bias, pack_bias_blobs(d, rep.map, ld.bias));
     const LayerRunResult r = h.run_layer(encode_descriptor(d, rep.map, pl.addrs),
                                          watchdog_cycles(hw, d, rep.map, opt.dram));
-    finish_report(h, r, &pl.addrs, rep, hw);
-    if (r.failure.empty() && r.err_code != 0) {
-      rep.failure = fmt::format("hardware refused the layer: err_code {} ({})", r.err_code,
-                                hw::to_string(hw::CtrlErr(r.err_code)));
-    }
+    finish_report(h, r, {pl.addrs}, false, rep, hw);
     compare_output(load_words(h.dram(), pl.addrs.ofmap, sz.ofmap), expect, rep);
   });
   rep.sim_seconds =
@@ -282,11 +293,9 @@ RawRun run_descriptor_rtl(const LayerDesc& d, const LayerMap& m, const DramAddrs
                            dram_config(opt.dram, top + 2 * kAlign, opt.seed));
     fill_canary(h.dram());
     const LayerRunResult r = h.run_layer(encode_descriptor(d, m, a), 2'000'000);
-    finish_report(h, r, &a, raw.report, hw);
+    finish_report(h, r, {a}, true, raw.report, hw);
     raw.dram_written = !h.dram().written_ranges().empty() || r.dram_write_bytes != 0;
-    for (const auto& [lo, hi] : h.dram().written_ranges()) {
-      if (lo < a.wr_lo || hi > a.wr_hi) raw.outside_window = true;
-    }
+    raw.outside_window = write_outside(h.dram(), {a}).has_value();
   });
   return raw;
 }
@@ -327,7 +336,8 @@ NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptio
     next = align_up(next + std::max<uint64_t>(bytes, 8) + kAlign);
     return uint32_t(at);
   };
-  const uint32_t in_addr = alloc(pack_activations(input).size() * 2);
+  const std::vector<uint16_t> input_image = pack_activations(input);
+  const uint32_t in_addr = alloc(input_image.size() * 2);
   std::vector<DramAddrs> addrs(lowered.size());
   std::vector<uint64_t> out_bytes(lowered.size());
   for (std::size_t i = 0; i < lowered.size(); ++i) {
@@ -350,7 +360,7 @@ NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptio
     AccelHarness<Traits> h(sim::SimOptions{"", opt.wave_path, opt.seed, 5000},
                            dram_config(knobs, next + kAlign, opt.seed));
     fill_canary(h.dram());
-    store(h.dram(), in_addr, pack_activations(input));
+    store(h.dram(), in_addr, input_image);
     for (std::size_t i = 0; i < lowered.size(); ++i) {
       const LoweredLayer& l = lowered[i];
       store(h.dram(), addrs[i].weight, pack_weight_blobs(l.desc, maps[i], l.weights(data)));
@@ -367,22 +377,9 @@ NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptio
       const auto l0 = std::chrono::steady_clock::now();
       const LayerRunResult r = h.run_layer(encode_descriptor(l.desc, maps[i], addrs[i]),
                                            watchdog_cycles(hw, l.desc, maps[i], knobs));
-      finish_report(h, r, nullptr, rep, hw);
       // Every write so far must sit in the output region of this or an earlier layer.
-      for (const auto& [lo, hi] : h.dram().written_ranges()) {
-        const bool inside = std::any_of(addrs.begin(), addrs.begin() + long(i) + 1,
-                                        [lo = lo, hi = hi](const DramAddrs& a) {
-                                          return lo >= a.wr_lo && hi <= a.wr_hi;
-                                        });
-        if (!inside && rep.failure.empty()) {
-          rep.failure = fmt::format("DRAM written outside the output windows: [0x{:x}, 0x{:x})",
-                                    lo, hi);
-        }
-      }
-      if (r.failure.empty() && r.err_code != 0) {
-        rep.failure = fmt::format("hardware refused the layer: err_code {} ({})", r.err_code,
-                                  hw::to_string(hw::CtrlErr(r.err_code)));
-      }
+      finish_report(h, r, std::vector<DramAddrs>(addrs.begin(), addrs.begin() + long(i) + 1),
+                    false, rep, hw);
       compare_output(load_words(h.dram(), addrs[i].ofmap, out_bytes[i]),
                      gold[std::size_t(l.last())], rep);
       rep.sim_seconds =

@@ -3,29 +3,19 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "accel_cmds.h"
 #include "array_regress.h"
+#include "cli_report.h"
 #include "pe_regress.h"
 #include "rsnpu/hw_configs.h"
 
 namespace {
 
 using rsnpu::tb::RegressReport;
-
-void write_json(const std::string& path, const nlohmann::json& j) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
-  std::ofstream f(path);
-  if (!f) throw std::runtime_error(fmt::format("cannot write {}", path));
-  f << j.dump(2) << "\n";
-  fmt::print("JSON report: {}\n", path);
-}
 
 int cmd_configs(bool as_json) {
   nlohmann::json j = nlohmann::json::array();
@@ -116,15 +106,8 @@ int cmd_pe_regress(const std::vector<std::string>& configs, uint64_t seed, uint6
     o.first_seed = seed;
     o.count = count;
     o.wave_dir = waves;
-    const bool tty = isatty(fileno(stderr));
     const RegressReport rep = rsnpu::tb::run_pe_regression(o, [&](uint64_t i, uint64_t n) {
-      if (quiet) return;
-      if (tty) {
-        fmt::print(stderr, "\r[{}] PE regression {}/{} cases", config, i, n);
-        if (i == n) fmt::print(stderr, "\n");
-      } else if (i == n || i % 50 == 0) {
-        fmt::print(stderr, "[{}] PE regression {}/{} cases\n", config, i, n);
-      }
+      if (!quiet) rsnpu::tb::print_progress("[" + config + "] PE regression", i, n, "cases", 50);
     });
     for (const auto& c : rep.cases) {
       if (!c.pass) {
@@ -138,7 +121,7 @@ int cmd_pe_regress(const std::vector<std::string>& configs, uint64_t seed, uint6
     rows.push_back(report_json(rep));
   }
   print_table(rows);
-  if (!json_path.empty()) write_json(json_path, nlohmann::json(rows));
+  if (!json_path.empty()) rsnpu::tb::write_json_file(json_path, nlohmann::json(rows));
   if (!waves.empty()) fmt::print("waveforms: {}/*.fst (open with gtkwave)\n", waves);
   fmt::print("{}\n", all_pass ? "PE regression PASSED: every psum bit-exact with the golden model"
                               : "PE regression FAILED");
@@ -158,12 +141,8 @@ int cmd_array_regress(const std::vector<std::string>& configs, uint64_t seed, ui
     }
     const auto outcomes =
         rsnpu::tb::run_array_regression(config, seed, count, waves, [&](uint64_t i, uint64_t n) {
-          if (quiet) return;
-          if (isatty(fileno(stderr))) {
-            fmt::print(stderr, "\r[{}] array regression {}/{} layers", config, i, n);
-            if (i == n) fmt::print(stderr, "\n");
-          } else if (i == n || i % 10 == 0) {
-            fmt::print(stderr, "[{}] array regression {}/{} layers\n", config, i, n);
+          if (!quiet) {
+            rsnpu::tb::print_progress("[" + config + "] array regression", i, n, "layers", 10);
           }
         });
     uint64_t cycles = 0, slots = 0, pe_cycles = 0, passed = 0;
@@ -216,7 +195,7 @@ int cmd_array_regress(const std::vector<std::string>& configs, uint64_t seed, ui
   fmt::print(
       "util% = MAC slots / (cycles x all PEs); util_map% = over the PEs the mapping uses;\n"
       "random layers, random back-pressure, single-pass mappings.\n");
-  if (!json_path.empty()) write_json(json_path, report);
+  if (!json_path.empty()) rsnpu::tb::write_json_file(json_path, report);
   if (!waves.empty()) fmt::print("waveforms: {}/*.fst (open with gtkwave)\n", waves);
   fmt::print("{}\n", all_pass
                          ? "Array regression PASSED: every psum bit-exact with the golden model"

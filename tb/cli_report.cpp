@@ -1,0 +1,32 @@
+#include "cli_report.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace rsnpu::tb {
+
+void write_json_file(const std::string& path, const nlohmann::json& j) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  std::ofstream f(path);
+  if (!f) throw std::runtime_error(fmt::format("cannot write {}", path));
+  f << j.dump(2) << "\n";
+  fmt::print("JSON report: {}\n", path);
+}
+
+void print_progress(const std::string& what, uint64_t i, uint64_t n, const std::string& unit,
+                    uint64_t every) {
+  if (isatty(fileno(stderr))) {
+    fmt::print(stderr, "\r{} {}/{} {}", what, i, n, unit);
+    if (i == n) fmt::print(stderr, "\n");
+  } else if (i == n || (every > 0 && i % every == 0)) {
+    fmt::print(stderr, "{} {}/{} {}\n", what, i, n, unit);
+  }
+}
+
+}  // namespace rsnpu::tb
