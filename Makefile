@@ -4,12 +4,19 @@ JOBS      ?= 2
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=Release
 CTEST     := ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-.PHONY: all help deps configure build run regress test test-unit test-rtl lint clean synth
+.PHONY: all help deps configure build run run-tiny-cnn regress test test-unit test-rtl test-long \
+  lint clean synth train quant
 
 all: build
 
 help:
-	@echo "make run        install missing packages, build, run networks/tiny_cnn.json on the eyeriss RTL"
+	@echo "make run        install missing packages, build, run the quantized Fashion-MNIST CNN on the"
+	@echo "                eyeriss RTL for $(RUN_IMAGES) test images (INT8 and INT16): labels, top-1, cycles"
+	@echo "make run-tiny-cnn  networks/tiny_cnn.json (random weights) on the eyeriss RTL"
+	@echo "make train      retrain the Fashion-MNIST CNN -> networks/fmnist_cnn.weights.json"
+	@echo "make quant      quantization studies (static/dynamic fixed point, per-layer precision)"
+	@echo "                -> build/reports/quant/ (JSON, Markdown, PNG plot)"
+	@echo "make test-long  long regressions (CTest label long): all 10k test images on the RTL"
 	@echo "make regress    longer regressions: PE jobs, array passes, 500 random layers (tiny)"
 	@echo "make test       install missing packages, build, run the test suite (CI): labels unit, rtl, lint, synth, formal"
 	@echo "make build      configure and build everything into $(BUILD)/"
@@ -32,9 +39,21 @@ configure: deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-NETWORK ?= networks/tiny_cnn.json
+RUN_IMAGES ?= 8
 run: build
+	$(BUILD)/rsnpu fmnist --config eyeriss --bits 8 16 --count $(RUN_IMAGES) --batch $(RUN_IMAGES) \
+	  --json $(BUILD)/reports/run_fmnist.json
+
+NETWORK ?= networks/tiny_cnn.json
+run-tiny-cnn: build
 	$(BUILD)/rsnpu run $(NETWORK) --config eyeriss --json $(BUILD)/reports/run_$(notdir $(basename $(NETWORK))).json
+
+train: build
+	$(BUILD)/rsnpu train --network networks/fmnist_cnn.json --out networks/fmnist_cnn.weights.json \
+	  --epochs 10 --seed 1 --json $(BUILD)/reports/train.json
+
+quant: build
+	$(BUILD)/rsnpu quant-study --out-dir $(BUILD)/reports/quant
 
 regress: build
 	$(BUILD)/rsnpu pe-regress --config tiny --config eyeriss --count 1000 \
@@ -53,6 +72,9 @@ test-unit: build
 
 test-rtl: build
 	$(CTEST) -L rtl
+
+test-long: build
+	$(CTEST) -L long
 
 lint: build
 	$(CTEST) -L lint

@@ -302,6 +302,14 @@ RawRun run_descriptor_rtl(const LayerDesc& d, const LayerMap& m, const DramAddrs
 
 NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptions& opt,
                               const Progress& progress) {
+  return run_network_rtl(net, net::make_random_data(net, opt.seed),
+                         net::make_random_input(net, batch, opt.seed), opt, progress);
+}
+
+NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& data,
+                              const golden::WordTensor& input, const RunOptions& opt,
+                              const Progress& progress) {
+  const int batch = input.shape.n;
   const cfg::HwConfig& hw = find_config(opt.config);
   NetworkReport nr;
   nr.network = net.name;
@@ -324,8 +332,6 @@ NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptio
       }
     }
   }
-  const net::NetworkData data = net::make_random_data(net, opt.seed);
-  const golden::WordTensor input = net::make_random_input(net, batch, opt.seed);
   const std::vector<golden::WordTensor> gold = net::run_golden(net, data, input, hw.acc_bits);
 
   // DRAM plan: the input, then per layer its weights, biases and output, each on its own
@@ -380,8 +386,9 @@ NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptio
       // Every write so far must sit in the output region of this or an earlier layer.
       finish_report(h, r, std::vector<DramAddrs>(addrs.begin(), addrs.begin() + long(i) + 1),
                     false, rep, hw);
-      compare_output(load_words(h.dram(), addrs[i].ofmap, out_bytes[i]),
-                     gold[std::size_t(l.last())], rep);
+      const std::vector<uint16_t> out_words = load_words(h.dram(), addrs[i].ofmap, out_bytes[i]);
+      compare_output(out_words, gold[std::size_t(l.last())], rep);
+      if (i + 1 == lowered.size()) nr.output = unpack_activations(out_words, l.out_shape);
       rep.sim_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - l0).count();
       rep.bitexact = rep.failure.empty() && rep.mismatches == 0;
@@ -392,6 +399,7 @@ NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptio
     }
   });
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nr.sim_seconds = secs;
   nr.sim_cycles_per_s = secs > 0 ? uint64_t(double(nr.cycles) / secs) : 0;
   nr.bitexact = !nr.layers.empty() && nr.layers.size() == lowered.size() &&
                 std::all_of(nr.layers.begin(), nr.layers.end(),

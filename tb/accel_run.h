@@ -91,9 +91,16 @@ struct NetworkReport {
   std::vector<LayerReport> layers;
   bool bitexact = false;  // every layer
   uint64_t cycles = 0, sim_cycles_per_s = 0;
+  double sim_seconds = 0.0;
+  golden::WordTensor output;  // the last layer's output as the RTL wrote it to DRAM
 };
 using Progress = std::function<void(const LayerReport&, int index, int count)>;
+// Seeded random weights, biases and input (net::make_random_data / make_random_input).
 NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptions& opt,
+                              const Progress& progress = {});
+// Given weights, biases and input (batch = input.shape.n).
+NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& data,
+                              const golden::WordTensor& input, const RunOptions& opt,
                               const Progress& progress = {});
 
 }  // namespace rsnpu::tb

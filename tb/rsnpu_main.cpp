@@ -10,6 +10,7 @@
 #include "accel_cmds.h"
 #include "array_regress.h"
 #include "cli_report.h"
+#include "ml_cmds.h"
 #include "pe_regress.h"
 #include "rsnpu/hw_configs.h"
 
@@ -279,8 +280,11 @@ int main(int argc, char** argv) {
   lreg->add_option("--json", lr.json_path, "Write the report as JSON to this file");
   lreg->add_flag("-q,--quiet", lr.quiet, "No progress output");
 
+  const auto run_ml = rsnpu::tb::add_ml_commands(app);
+
   CLI11_PARSE(app, argc, argv);
   try {
+    if (const int rc = run_ml(); rc >= 0) return rc;
     if (*configs) return cmd_configs(configs_json);
     if (*pe) return cmd_pe_regress(pe_configs, seed, count, waves, json_path, quiet);
     if (*arr)
