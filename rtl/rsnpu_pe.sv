@@ -98,21 +98,9 @@ module rsnpu_pe (
   localparam logic [IfmCountW-1:0] IfmWordsCount = IfmCountW'(IfmWords);
   localparam logic [PsumCountW-1:0] PsumWordsCount = PsumCountW'(PsumWords);
 
-  // (a + b) mod IfmWords for a < IfmWords, b <= IfmWords: circular ifmap spad pointers.
-  function automatic logic [IfmAddrW-1:0] ifm_wrap_add(input logic [IfmAddrW-1:0] a,
-                                                       input logic [IfmCountW-1:0] b);
-    logic [IfmSumW-1:0] sum;
-    sum = IfmSumW'(a) + IfmSumW'(b);
-    if (sum >= IfmWordsSum) begin
-      sum = sum - IfmWordsSum;
-    end
-    ifm_wrap_add = sum[IfmAddrW-1:0];
-  endfunction
-
-  // Multiplier operand of a word (numerics.md section 1).
-  function automatic logic [WordW-1:0] operand(input logic [WordW-1:0] w, input logic int8);
-    operand = int8 ? {{(WordW - 8){w[7]}}, w[7:0]} : w;
-  endfunction
+  // No functions in this module: Verilator numbers the temporaries of every inlined call
+  // per instance, which would keep it from sharing one copy of the PE's C++ code between all
+  // PEs of an array (see rtl/verilator.vlt).
 
   // -------------------------------------------------------------------------------------
   // Control state
@@ -257,6 +245,25 @@ module rsnpu_pe (
   assign out_in_valid = spad_pop;
   assign out_in_data = spad_data + (acc_in_q ? psum_in_data_i : '0);
 
+  // Circular ifmap spad pointers: (a + b) mod IfmWords for a < IfmWords, b <= IfmWords.
+  logic [IfmSumW-1:0] wr_ptr_sum, rd_ptr_sum, qbase_sum, head_sum;
+  logic [IfmAddrW-1:0] wr_ptr_next, rd_ptr_next, qbase_next, head_next;
+
+  always_comb begin
+    wr_ptr_sum = IfmSumW'(ifm_wr_ptr_q) + IfmSumW'(1);
+    rd_ptr_sum = IfmSumW'(ifm_rd_ptr_q) + IfmSumW'(IfmCountW'(q_q));
+    qbase_sum = IfmSumW'(ifm_qbase_q) + IfmSumW'(1);
+    head_sum = IfmSumW'(ifm_head_q) + IfmSumW'(release_words);
+    wr_ptr_next = (wr_ptr_sum >= IfmWordsSum) ? IfmAddrW'(wr_ptr_sum - IfmWordsSum)
+                                              : IfmAddrW'(wr_ptr_sum);
+    rd_ptr_next = (rd_ptr_sum >= IfmWordsSum) ? IfmAddrW'(rd_ptr_sum - IfmWordsSum)
+                                              : IfmAddrW'(rd_ptr_sum);
+    qbase_next = (qbase_sum >= IfmWordsSum) ? IfmAddrW'(qbase_sum - IfmWordsSum)
+                                            : IfmAddrW'(qbase_sum);
+    head_next = (head_sum >= IfmWordsSum) ? IfmAddrW'(head_sum - IfmWordsSum)
+                                          : IfmAddrW'(head_sum);
+  end
+
   // -------------------------------------------------------------------------------------
   // Next-state logic
   // -------------------------------------------------------------------------------------
@@ -365,7 +372,7 @@ module rsnpu_pe (
     // Ifmap input: walk (channel, column, segment, row) of the incoming stream.
     if (ifm_fire) begin
       if (ifm_keep) begin
-        ifm_wr_ptr_d = ifm_wrap_add(ifm_wr_ptr_q, IfmCountW'(1));
+        ifm_wr_ptr_d = wr_ptr_next;
       end
       if (in_ch_q != q_q - 1'b1) begin
         in_ch_d = in_ch_q + 1'b1;
@@ -397,11 +404,11 @@ module rsnpu_pe (
       end
       if (!last_s) begin
         s_cnt_d = s_cnt_q + 1'b1;
-        ifm_rd_ptr_d = ifm_wrap_add(ifm_rd_ptr_q, IfmCountW'(q_q));
+        ifm_rd_ptr_d = rd_ptr_next;
       end else if (!last_q) begin
         s_cnt_d = '0;
         q_cnt_d = q_cnt_q + 1'b1;
-        ifm_qbase_d = ifm_wrap_add(ifm_qbase_q, IfmCountW'(1));
+        ifm_qbase_d = qbase_next;
         ifm_rd_ptr_d = ifm_qbase_d;
       end else begin
         s_cnt_d = '0;
@@ -412,7 +419,7 @@ module rsnpu_pe (
           p_cnt_d = p_cnt_q + 1'b1;
         end else begin
           p_cnt_d = '0;
-          ifm_head_d = ifm_wrap_add(ifm_head_q, release_words);
+          ifm_head_d = head_next;
           ifm_qbase_d = ifm_head_d;
           ifm_rd_ptr_d = ifm_head_d;
           if (!last_e) begin
@@ -449,8 +456,9 @@ module rsnpu_pe (
   // Multiply stage: exact signed product of the two operands.
   rsnpu_pkg::word_t flt_rdata;
   logic signed [WordW-1:0] mul_a, mul_b;
-  assign mul_a = operand(flt_rdata, int8_q);
-  assign mul_b = operand(s1_ifm_q, int8_q);
+  // Multiplier operands (numerics.md section 1): INT8 uses bits [7:0], sign-extended.
+  assign mul_a = int8_q ? {{(WordW - 8){flt_rdata[7]}}, flt_rdata[7:0]} : flt_rdata;
+  assign mul_b = int8_q ? {{(WordW - 8){s1_ifm_q[7]}}, s1_ifm_q[7:0]} : s1_ifm_q;
   assign s2_prod_d = mul_a * mul_b;
 
   // Accumulate stage.

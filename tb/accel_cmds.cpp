@@ -49,6 +49,7 @@ int cmd_run(const RunCmdOptions& o) {
   ro.seed = o.seed;
   ro.dram = o.dram;
   ro.wave_path = o.trace_path;
+  ro.fast = !o.checked;
   if (!o.quiet) {
     fmt::print(stderr, "{} on {} ({}x{} PEs), batch {}, seed {}, {}\n", net.name, hw->name,
                hw->pe_rows, hw->pe_cols, o.batch, o.seed, o.dram.str());

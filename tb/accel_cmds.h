@@ -16,6 +16,7 @@ struct RunCmdOptions {
   DramKnobs dram;
   std::string json_path;   // write the report here
   std::string trace_path;  // FST waveform of the whole run
+  bool checked = false;    // the model with RTL assertions (default: the fast model)
   bool quiet = false;
 };
 int cmd_run(const RunCmdOptions& o);

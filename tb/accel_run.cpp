@@ -21,6 +21,18 @@ constexpr uint32_t kAlign = 4096;  // regions start on their own 4 KiB page, wit
 
 uint32_t align_up(uint64_t v) { return uint32_t((v + kAlign - 1) / kAlign * kAlign); }
 
+// Calls f with the traits of the top model 'opt' asks for: the fast model when opt.fast and
+// no waveform is wanted (it has no tracing), else the checking model.
+template <typename F>
+void visit_top(const cfg::HwConfig& hw, const RunOptions& opt, F&& f) {
+  const bool waves = !opt.wave_path.empty() || !sim::wave_dir_from_env().empty();
+  if (opt.fast && !waves) {
+    model::visit_top_fast_model(hw.name, f);
+  } else {
+    model::visit_top_model(hw.name, f);
+  }
+}
+
 const cfg::HwConfig& find_config(const std::string& name) {
   const cfg::HwConfig* hw = cfg::find(name);
   if (hw == nullptr) throw std::invalid_argument(fmt::format("unknown configuration '{}'", name));
@@ -263,7 +275,7 @@ LayerReport run_layer_rtl(const LayerDesc& d, const RunOptions& opt) {
   const LayerPlacement pl = place_layer(d, rep.map);
   const DramSizes sz = dram_sizes(d, rep.map);
   const auto t0 = std::chrono::steady_clock::now();
-  model::visit_top_model(hw.name, [&](auto traits) {
+  visit_top(hw, opt, [&](auto traits) {
     using Traits = decltype(traits);
     AccelHarness<Traits> h(sim::SimOptions{"", opt.wave_path, opt.seed, 5000},
                            dram_config(opt.dram, pl.dram_bytes, opt.seed));
@@ -289,7 +301,7 @@ RawRun run_descriptor_rtl(const LayerDesc& d, const LayerMap& m, const DramAddrs
   raw.report.desc = d;
   raw.report.map = m;
   const uint64_t top = std::max<uint64_t>({a.ifmap, a.weight, a.bias, a.ofmap, a.rd_hi, a.wr_hi});
-  model::visit_top_model(hw.name, [&](auto traits) {
+  visit_top(hw, opt, [&](auto traits) {
     using Traits = decltype(traits);
     AccelHarness<Traits> h(sim::SimOptions{"", opt.wave_path, opt.seed, 5000},
                            dram_config(opt.dram, top + 2 * kAlign, opt.seed));
@@ -363,7 +375,7 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
   }
   DramKnobs knobs = opt.dram;
   const auto t0 = std::chrono::steady_clock::now();
-  model::visit_top_model(hw.name, [&](auto traits) {
+  visit_top(hw, opt, [&](auto traits) {
     using Traits = decltype(traits);
     AccelHarness<Traits> h(sim::SimOptions{"", opt.wave_path, opt.seed, 5000},
                            dram_config(knobs, next + kAlign, opt.seed));

@@ -64,6 +64,9 @@ struct RunOptions {
   uint64_t seed = 1;
   DramKnobs dram;
   std::string wave_path;  // FST of the run; empty: none (RSNPU_WAVES still applies)
+  // Run the fast model (Vrsnpu_top_fast_<config>: no assertion checks, no waveforms) instead
+  // of the checking one. Ignored when a waveform is wanted: that needs the checking model.
+  bool fast = false;
 };
 
 // Maps 'd' (throws MapError when it does not map), fills DRAM with seeded random data,

@@ -266,6 +266,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 8.0));
   run->add_option("--json", run_o.json_path, "Write the report as JSON to this file");
   run->add_option("--trace", run_o.trace_path, "Write an FST waveform of the run to this file");
+  run->add_flag("--checked", run_o.checked,
+                "Simulate with the RTL assertions (slower model; also used with --trace)");
   run->add_flag("-q,--quiet", run_o.quiet, "No progress output");
 
   rsnpu::tb::LayerRegressOptions lr;

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace rsnpu::sim {
@@ -38,6 +39,9 @@ inline std::string wave_dir_from_env() {
 
 template <typename Model>
 class Simulation {
+  // Models Verilated without --trace-fst (the fast top models) have no trace().
+  static constexpr bool kCanTrace = requires(Model& m, VerilatedFstC* t) { m.trace(t, 99); };
+
  public:
   explicit Simulation(const SimOptions& opt)
       : opt_(opt), ctx_(std::make_unique<VerilatedContext>()) {
@@ -56,11 +60,14 @@ class Simulation {
     Verilated::threadContextp(ctx_.get());
     model_ = std::make_unique<Model>(ctx_.get(), "TOP");
     if (!wave.empty()) {
+      if constexpr (!kCanTrace) {
+        throw std::runtime_error("waveform " + wave + ": this model was built without tracing");
+      }
       std::filesystem::create_directories(std::filesystem::path(wave).parent_path().empty()
                                               ? std::filesystem::path(".")
                                               : std::filesystem::path(wave).parent_path());
       trace_ = std::make_unique<VerilatedFstC>();
-      model_->trace(trace_.get(), 99);
+      if constexpr (kCanTrace) model_->trace(trace_.get(), 99);
       trace_->open(wave.c_str());
       wave_path_ = wave;
     }
