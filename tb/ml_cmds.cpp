@@ -355,6 +355,7 @@ struct HwRunCmd {
   int first = 0, count = 16, batch = 1;
   std::string json_path;
   bool quiet = false, list = true;
+  bool checked = false;  // the model with RTL assertions (default: the fast model)
 };
 
 // The quantized Fashion-MNIST CNN on the accelerator RTL, image batch by image batch: every
@@ -397,6 +398,7 @@ int cmd_fmnist(const HwRunCmd& o) {
       tb::RunOptions ro;
       ro.config = hw->name;
       ro.seed = uint64_t(b0) + 1;
+      ro.fast = !o.checked;
       const tb::NetworkReport r = tb::run_network_rtl(hnet, q, in, ro);
       sim_s += r.sim_seconds;
       cycles += r.cycles;
@@ -454,6 +456,7 @@ int cmd_fmnist(const HwRunCmd& o) {
                     {"first", o.first},
                     {"images", count},
                     {"batch", o.batch},
+                    {"model", o.checked ? "checking" : "fast"},
                     {"rtl_top1", double(rtl_hits) / count},
                     {"golden_top1", double(gold_hits) / count},
                     {"bitexact", ok},
@@ -554,6 +557,8 @@ std::function<int()> add_ml_commands(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
   fm->add_option("--json", hr->json_path, "Write the report as JSON");
+  fm->add_flag("--checked", hr->checked,
+               "Simulate the model with RTL assertions (slower; default: the fast model)");
   fm->add_flag("-q,--quiet", hr->quiet, "No per-image list, no progress");
   fm->callback([hr]() { hr->list = !hr->quiet && hr->count <= 100; });
 
