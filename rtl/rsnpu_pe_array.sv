@@ -82,15 +82,6 @@ module rsnpu_pe_array (
   localparam int unsigned TagW = rsnpu_pkg::NocTagW;
   localparam int unsigned CountW = rsnpu_pkg::PeCountW;
 
-  function automatic logic [CountW-1:0] popcount(input logic [NumPes-1:0] v);
-    logic [CountW-1:0] n;
-    n = '0;
-    for (int i = 0; i < NumPes; i++) begin
-      n = n + CountW'(v[i]);
-    end
-    popcount = n;
-  endfunction
-
   // Per-PE signals, PE index i = r * Cols + c.
   logic [NumPes-1:0] en, flt_match, ifm_match, pe_flt_ready, pe_ifm_ready;
   logic [NumPes-1:0] pe_done, pe_err, pe_start;
@@ -120,13 +111,17 @@ module rsnpu_pe_array (
   logic first_err_found;
   logic [2:0] first_err;
 
+  // The search runs only in a cycle where some PE reports an error: a simulator evaluates a
+  // loop over all PEs every cycle otherwise.
   always_comb begin
     first_err_found = 1'b0;
     first_err = 3'd0;
-    for (int i = 0; i < NumPes; i++) begin
-      if (!first_err_found && pe_done[i] && pe_err[i]) begin
-        first_err_found = 1'b1;
-        first_err = pe_err_code[i];
+    if ((pe_done & pe_err) != '0) begin
+      for (int i = 0; i < NumPes; i++) begin
+        if (!first_err_found && pe_done[i] && pe_err[i]) begin
+          first_err_found = 1'b1;
+          first_err = pe_err_code[i];
+        end
       end
     end
   end
@@ -187,14 +182,14 @@ module rsnpu_pe_array (
   assign err_o = (err_q != rsnpu_pkg::PeErrNone);
   assign err_code_o = err_q;
   assign cfg_sig_o = pe_sig[0];
-  assign evt_mac_o = popcount(pe_evt_mac);
-  assign evt_skip_o = popcount(pe_evt_skip);
-  assign evt_flt_rd_o = popcount(pe_evt_flt_rd);
-  assign evt_flt_wr_o = popcount(pe_evt_flt_wr);
-  assign evt_ifm_rd_o = popcount(pe_evt_ifm_rd);
-  assign evt_ifm_wr_o = popcount(pe_evt_ifm_wr);
-  assign evt_psum_rd_o = popcount(pe_evt_psum_rd);
-  assign evt_psum_wr_o = popcount(pe_evt_psum_wr);
+  assign evt_mac_o = CountW'($countones(pe_evt_mac));
+  assign evt_skip_o = CountW'($countones(pe_evt_skip));
+  assign evt_flt_rd_o = CountW'($countones(pe_evt_flt_rd));
+  assign evt_flt_wr_o = CountW'($countones(pe_evt_flt_wr));
+  assign evt_ifm_rd_o = CountW'($countones(pe_evt_ifm_rd));
+  assign evt_ifm_wr_o = CountW'($countones(pe_evt_ifm_wr));
+  assign evt_psum_rd_o = CountW'($countones(pe_evt_psum_rd));
+  assign evt_psum_wr_o = CountW'($countones(pe_evt_psum_wr));
 
   // Column psum input ports: the PE of the column with psum_port set takes them.
   for (genvar c = 0; c < Cols; c++) begin : gen_col_port
