@@ -103,24 +103,21 @@ struct Loaded {
   ml::FloatParams params;
   ml::LabeledImages train, test;
   ml::Ranges ranges;
+  const cfg::HwConfig* hw = nullptr;  // the configuration (never null after load_model)
   int acc_bits = 32;
 };
 
-Loaded load_model(const ModelSetup& s, bool need_train) {
+Loaded load_model(const ModelSetup& s) {
   Loaded l;
+  l.hw = cfg::find(s.config);
+  if (!l.hw) throw std::runtime_error(fmt::format("unknown configuration \"{}\"", s.config));
   l.net = net::parse_network_file(s.network);
   ml::check_trainable(l.net);
   l.params = ml::load_weights(s.weights, l.net);
   l.test = ml::load_fashion_mnist(ml::Split::kTest, s.data_dir);
   l.train = ml::load_fashion_mnist(ml::Split::kTrain, s.data_dir);
   l.ranges = ml::measure_ranges(l.net, l.params, l.train, kCalibImages);
-  (void)need_train;
-  const cfg::HwConfig* hw = nullptr;
-  for (const auto* c : cfg::kAll) {
-    if (s.config == c->name) hw = c;
-  }
-  if (!hw) throw std::runtime_error(fmt::format("unknown configuration \"{}\"", s.config));
-  l.acc_bits = hw->acc_bits;
+  l.acc_bits = l.hw->acc_bits;
   return l;
 }
 
@@ -170,7 +167,7 @@ struct StudyCmd {
 
 int cmd_quant_study(const StudyCmd& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Loaded m = load_model(o.setup, true);
+  const Loaded m = load_model(o.setup);
   const int n_test = o.test_images > 0 ? std::min(o.test_images, m.test.count) : m.test.count;
   const net::Network& net = m.net;
   const double float_test = ml::float_top1(net, m.params, m.test, n_test);
@@ -362,17 +359,14 @@ struct HwRunCmd {
 // layer bit-exact with the golden model, and the RTL's predictions equal to the exact
 // fixed-point evaluator's.
 int cmd_fmnist(const HwRunCmd& o) {
-  const Loaded m = load_model(o.setup, false);
+  const Loaded m = load_model(o.setup);
   const net::Network& net = m.net;
   if (o.first < 0 || o.first >= m.test.count) {
     throw std::runtime_error(
         fmt::format("--first {} outside the {} test images", o.first, m.test.count));
   }
   const int count = std::min(o.count, m.test.count - o.first);
-  const cfg::HwConfig* hw = nullptr;
-  for (const auto* c : cfg::kAll) {
-    if (o.setup.config == c->name) hw = c;
-  }
+  const cfg::HwConfig* hw = m.hw;
   const int pes = hw->pe_rows * hw->pe_cols;
   bool all_ok = true;
   nlohmann::json runs = nlohmann::json::array();
