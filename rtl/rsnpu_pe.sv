@@ -245,24 +245,9 @@ module rsnpu_pe (
   assign out_in_valid = spad_pop;
   assign out_in_data = spad_data + (acc_in_q ? psum_in_data_i : '0);
 
-  // Circular ifmap spad pointers: (a + b) mod IfmWords for a < IfmWords, b <= IfmWords.
+  // Circular ifmap spad pointer steps, (a + b) mod IfmWords for a < IfmWords, b <= IfmWords,
+  // computed in the branches that take them.
   logic [IfmSumW-1:0] wr_ptr_sum, rd_ptr_sum, qbase_sum, head_sum;
-  logic [IfmAddrW-1:0] wr_ptr_next, rd_ptr_next, qbase_next, head_next;
-
-  always_comb begin
-    wr_ptr_sum = IfmSumW'(ifm_wr_ptr_q) + IfmSumW'(1);
-    rd_ptr_sum = IfmSumW'(ifm_rd_ptr_q) + IfmSumW'(IfmCountW'(q_q));
-    qbase_sum = IfmSumW'(ifm_qbase_q) + IfmSumW'(1);
-    head_sum = IfmSumW'(ifm_head_q) + IfmSumW'(release_words);
-    wr_ptr_next = (wr_ptr_sum >= IfmWordsSum) ? IfmAddrW'(wr_ptr_sum - IfmWordsSum)
-                                              : IfmAddrW'(wr_ptr_sum);
-    rd_ptr_next = (rd_ptr_sum >= IfmWordsSum) ? IfmAddrW'(rd_ptr_sum - IfmWordsSum)
-                                              : IfmAddrW'(rd_ptr_sum);
-    qbase_next = (qbase_sum >= IfmWordsSum) ? IfmAddrW'(qbase_sum - IfmWordsSum)
-                                            : IfmAddrW'(qbase_sum);
-    head_next = (head_sum >= IfmWordsSum) ? IfmAddrW'(head_sum - IfmWordsSum)
-                                          : IfmAddrW'(head_sum);
-  end
 
   // -------------------------------------------------------------------------------------
   // Next-state logic
@@ -305,6 +290,10 @@ module rsnpu_pe (
     ifm_rd_ptr_d = ifm_rd_ptr_q;
     ifm_qbase_d = ifm_qbase_q;
     psum_resv_d = psum_resv_q;
+    wr_ptr_sum = '0;
+    rd_ptr_sum = '0;
+    qbase_sum = '0;
+    head_sum = '0;
 
     // Start: accept a legal program when idle, otherwise record why not.
     if (start_i) begin
@@ -372,7 +361,9 @@ module rsnpu_pe (
     // Ifmap input: walk (channel, column, segment, row) of the incoming stream.
     if (ifm_fire) begin
       if (ifm_keep) begin
-        ifm_wr_ptr_d = wr_ptr_next;
+        wr_ptr_sum = IfmSumW'(ifm_wr_ptr_q) + IfmSumW'(1);
+        ifm_wr_ptr_d = (wr_ptr_sum >= IfmWordsSum) ? IfmAddrW'(wr_ptr_sum - IfmWordsSum)
+                                                   : IfmAddrW'(wr_ptr_sum);
       end
       if (in_ch_q != q_q - 1'b1) begin
         in_ch_d = in_ch_q + 1'b1;
@@ -404,11 +395,15 @@ module rsnpu_pe (
       end
       if (!last_s) begin
         s_cnt_d = s_cnt_q + 1'b1;
-        ifm_rd_ptr_d = rd_ptr_next;
+        rd_ptr_sum = IfmSumW'(ifm_rd_ptr_q) + IfmSumW'(IfmCountW'(q_q));
+        ifm_rd_ptr_d = (rd_ptr_sum >= IfmWordsSum) ? IfmAddrW'(rd_ptr_sum - IfmWordsSum)
+                                                   : IfmAddrW'(rd_ptr_sum);
       end else if (!last_q) begin
         s_cnt_d = '0;
         q_cnt_d = q_cnt_q + 1'b1;
-        ifm_qbase_d = qbase_next;
+        qbase_sum = IfmSumW'(ifm_qbase_q) + IfmSumW'(1);
+        ifm_qbase_d = (qbase_sum >= IfmWordsSum) ? IfmAddrW'(qbase_sum - IfmWordsSum)
+                                                 : IfmAddrW'(qbase_sum);
         ifm_rd_ptr_d = ifm_qbase_d;
       end else begin
         s_cnt_d = '0;
@@ -419,7 +414,9 @@ module rsnpu_pe (
           p_cnt_d = p_cnt_q + 1'b1;
         end else begin
           p_cnt_d = '0;
-          ifm_head_d = head_next;
+          head_sum = IfmSumW'(ifm_head_q) + IfmSumW'(release_words);
+          ifm_head_d = (head_sum >= IfmWordsSum) ? IfmAddrW'(head_sum - IfmWordsSum)
+                                                 : IfmAddrW'(head_sum);
           ifm_qbase_d = ifm_head_d;
           ifm_rd_ptr_d = ifm_head_d;
           if (!last_e) begin
