@@ -126,8 +126,8 @@ void finish_report(Harness& h, const LayerRunResult& r, const std::vector<DramAd
   rep.dram_read_bytes = r.dram_read_bytes;
   rep.dram_write_bytes = r.dram_write_bytes;
   rep.err_code = r.err_code;
-  rep.utilization = r.cycles == 0 ? 0.0
-                                  : double(rep.macs) / (double(r.cycles) * hw.pe_rows * hw.pe_cols);
+  rep.utilization =
+      r.cycles == 0 ? 0.0 : double(rep.macs) / (double(r.cycles) * hw.pe_rows * hw.pe_cols);
   if (!r.failure.empty()) {
     rep.failure = r.failure;
   } else if (const auto out = write_outside(h.dram(), windows)) {
@@ -174,8 +174,7 @@ LayerPlacement place_layer(const LayerDesc& d, const LayerMap& m, uint32_t base)
   return p;
 }
 
-std::vector<std::pair<uint32_t, uint32_t>> encode_descriptor(const LayerDesc& d,
-                                                             const LayerMap& m,
+std::vector<std::pair<uint32_t, uint32_t>> encode_descriptor(const LayerDesc& d, const LayerMap& m,
                                                              const DramAddrs& a) {
   namespace c = csr;
   std::vector<std::pair<uint32_t, uint32_t>> w;
@@ -250,10 +249,10 @@ LayerData random_layer_data(const LayerDesc& d, uint64_t seed) {
   std::mt19937_64 rng(seed * 0x9e3779b97f4a7c15ull + 17);
   const bool i8 = d.prec == golden::Precision::kInt8;
   LayerData ld;
-  ld.x = random_words(golden::Shape4{d.n, d.groups * d.cg, d.h, d.w}, d.prec, i8 ? 127 : 2048,
-                      0.3, rng);
-  ld.w = random_words(golden::Shape4{d.groups * d.mg, d.cg, d.r, d.s}, d.prec, i8 ? 127 : 1024,
-                      0.1, rng);
+  ld.x = random_words(golden::Shape4{d.n, d.groups * d.cg, d.h, d.w}, d.prec, i8 ? 127 : 2048, 0.3,
+                      rng);
+  ld.w = random_words(golden::Shape4{d.groups * d.mg, d.cg, d.r, d.s}, d.prec, i8 ? 127 : 1024, 0.1,
+                      rng);
   if (d.bias) {
     std::uniform_int_distribution<int64_t> b(-(int64_t{1} << 20), int64_t{1} << 20);
     for (int i = 0; i < d.groups * d.mg; ++i) ld.bias.push_back(b(rng));
@@ -277,7 +276,9 @@ LayerReport run_layer_rtl(const LayerDesc& d, const RunOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   visit_top(hw, opt, [&](auto traits) {
     using Traits = decltype(traits);
-    AccelHarness<Traits> h(sim::SimOptions{"", opt.wave_path, opt.seed, 5000},
+    // RSNPU_WAVES=dir writes dir/<name>.fst.
+    AccelHarness<Traits> h(sim::SimOptions{fmt::format("layer_{}_seed{}", hw.name, opt.seed),
+                                           opt.wave_path, opt.seed, 5000},
                            dram_config(opt.dram, pl.dram_bytes, opt.seed));
     fill_canary(h.dram());
     store(h.dram(), pl.addrs.ifmap, pack_activations(ld.x));
@@ -288,8 +289,7 @@ LayerReport run_layer_rtl(const LayerDesc& d, const RunOptions& opt) {
     finish_report(h, r, {pl.addrs}, false, rep, hw);
     compare_output(load_words(h.dram(), pl.addrs.ofmap, sz.ofmap), expect, rep);
   });
-  rep.sim_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rep.sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.bitexact = rep.failure.empty() && rep.mismatches == 0;
   return rep;
 }
@@ -303,7 +303,9 @@ RawRun run_descriptor_rtl(const LayerDesc& d, const LayerMap& m, const DramAddrs
   const uint64_t top = std::max<uint64_t>({a.ifmap, a.weight, a.bias, a.ofmap, a.rd_hi, a.wr_hi});
   visit_top(hw, opt, [&](auto traits) {
     using Traits = decltype(traits);
-    AccelHarness<Traits> h(sim::SimOptions{"", opt.wave_path, opt.seed, 5000},
+    // RSNPU_WAVES=dir writes dir/<name>.fst.
+    AccelHarness<Traits> h(sim::SimOptions{fmt::format("descriptor_{}_seed{}", hw.name, opt.seed),
+                                           opt.wave_path, opt.seed, 5000},
                            dram_config(opt.dram, top + 2 * kAlign, opt.seed));
     fill_canary(h.dram());
     const LayerRunResult r = h.run_layer(encode_descriptor(d, m, a), 2'000'000);
@@ -377,7 +379,9 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
   const auto t0 = std::chrono::steady_clock::now();
   visit_top(hw, opt, [&](auto traits) {
     using Traits = decltype(traits);
-    AccelHarness<Traits> h(sim::SimOptions{"", opt.wave_path, opt.seed, 5000},
+    // RSNPU_WAVES=dir writes dir/<name>.fst.
+    AccelHarness<Traits> h(sim::SimOptions{fmt::format("{}_{}_seed{}", net.name, hw.name, opt.seed),
+                                           opt.wave_path, opt.seed, 5000},
                            dram_config(knobs, next + kAlign, opt.seed));
     fill_canary(h.dram());
     store(h.dram(), in_addr, input_image);
@@ -398,8 +402,8 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
       const LayerRunResult r = h.run_layer(encode_descriptor(l.desc, maps[i], addrs[i]),
                                            watchdog_cycles(hw, l.desc, maps[i], knobs));
       // Every write so far must sit in the output region of this or an earlier layer.
-      finish_report(h, r, std::vector<DramAddrs>(addrs.begin(), addrs.begin() + long(i) + 1),
-                    false, rep, hw);
+      finish_report(h, r, std::vector<DramAddrs>(addrs.begin(), addrs.begin() + long(i) + 1), false,
+                    rep, hw);
       const std::vector<uint16_t> out_words = load_words(h.dram(), addrs[i].ofmap, out_bytes[i]);
       compare_output(out_words, gold[std::size_t(l.last())], rep);
       if (i + 1 == lowered.size()) nr.output = unpack_activations(out_words, l.out_shape);
