@@ -11,6 +11,8 @@
 #include "array_regress.h"
 #include "cli_report.h"
 #include "ml_cmds.h"
+#include "net_metrics.h"
+#include "network.h"
 #include "pe_regress.h"
 #include "rsnpu/hw_configs.h"
 
@@ -282,11 +284,34 @@ int main(int argc, char** argv) {
   lreg->add_option("--json", lr.json_path, "Write the report as JSON to this file");
   lreg->add_flag("-q,--quiet", lr.quiet, "No progress output");
 
+  std::vector<std::string> metric_nets;
+  std::string metrics_json_path;
+  auto* metrics = app.add_subcommand(
+      "metrics",
+      "Algorithm metrics of network descriptions (layers, filter sizes, channels, "
+      "strides, weights and MACs, CONV and FC separately), computed from the file");
+  metrics->add_option("network", metric_nets, "Network description(s)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  metrics->add_option("--json", metrics_json_path, "Write the metrics of all networks as JSON");
+
   const auto run_ml = rsnpu::tb::add_ml_commands(app);
 
   CLI11_PARSE(app, argc, argv);
   try {
     if (const int rc = run_ml(); rc >= 0) return rc;
+    if (*metrics) {
+      nlohmann::json all = nlohmann::json::array();
+      for (const auto& path : metric_nets) {
+        const rsnpu::net::Network net = rsnpu::net::parse_network_file(path);
+        const rsnpu::tb::NetMetrics m = rsnpu::tb::compute_metrics(net);
+        rsnpu::tb::print_metrics(net, m);
+        fmt::print("\n");
+        all.push_back(rsnpu::tb::metrics_json(net, m));
+      }
+      if (!metrics_json_path.empty()) rsnpu::tb::write_json_file(metrics_json_path, all);
+      return 0;
+    }
     if (*configs) return cmd_configs(configs_json);
     if (*pe) return cmd_pe_regress(pe_configs, seed, count, waves, json_path, quiet);
     if (*arr)

@@ -3,12 +3,14 @@
 // layer and the field, and the golden network runner is deterministic and exact.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "net_metrics.h"
 #include "network.h"
 
 namespace {
@@ -605,3 +607,67 @@ TEST(NetworkGolden, BadDataIsRefused) {
 }
 
 }  // namespace
+
+// Algorithm metrics of the shipped big networks against the published figures (Sze et al.,
+// CICC 2017, Table I, in ../shared/REFERENCE.md), within the rounding of the table.
+// Conventions (tb/net_metrics.h): a MAC is a conv/fc multiply-accumulate, weights exclude
+// biases, AlexNet's CONV2/4/5 are two-group convolutions.
+namespace {
+
+rsnpu::tb::NetMetrics metrics_of(const char* file) {
+  return rsnpu::tb::compute_metrics(
+      rsnpu::net::parse_network_file(std::string(RSNPU_SOURCE_DIR) + "/networks/" + file));
+}
+
+// |got - published| <= half a unit of the published figure's last digit.
+void expect_rounds_to(int64_t got, double published, double unit, const char* what) {
+  EXPECT_LE(std::abs(double(got) - published), unit / 2) << what << ": " << got;
+}
+
+}  // namespace
+
+TEST(Metrics, AlexNetMatchesThePublishedTable) {
+  const auto m = metrics_of("alexnet.json");
+  EXPECT_EQ(m.conv_layers, 5);
+  EXPECT_EQ(m.fc_layers, 3);
+  EXPECT_EQ(m.filter_sizes, (std::vector<std::string>{"11x11", "5x5", "3x3"}));
+  EXPECT_EQ(m.strides, (std::vector<int>{1, 4}));
+  EXPECT_EQ(m.channels_min, 3);
+  EXPECT_EQ(m.channels_max, 384);
+  EXPECT_EQ(m.filters_min, 96);
+  EXPECT_EQ(m.filters_max, 384);
+  expect_rounds_to(m.conv_weights, 2.3e6, 0.1e6, "CONV weights 2.3M");
+  expect_rounds_to(m.conv_macs, 666e6, 1e6, "CONV MACs 666M");
+  expect_rounds_to(m.fc_weights, 58.6e6, 0.1e6, "FC weights 58.6M");
+  expect_rounds_to(m.total_weights(), 61e6, 1e6, "total weights 61M");
+  expect_rounds_to(m.total_macs(), 724e6, 1e6, "total MACs 724M");
+  EXPECT_EQ(m.conv_macs, 665784864);  // hand-worked: 105415200+223948800+149520384+112140288+74760192
+}
+
+TEST(Metrics, Vgg16MatchesThePublishedTable) {
+  const auto m = metrics_of("vgg16.json");
+  EXPECT_EQ(m.conv_layers, 13);
+  EXPECT_EQ(m.fc_layers, 3);
+  EXPECT_EQ(m.filter_sizes, (std::vector<std::string>{"3x3"}));
+  EXPECT_EQ(m.strides, (std::vector<int>{1}));
+  EXPECT_EQ(m.channels_min, 3);
+  EXPECT_EQ(m.channels_max, 512);
+  expect_rounds_to(m.conv_weights, 14.7e6, 0.1e6, "CONV weights 14.7M");
+  expect_rounds_to(m.conv_macs, 15.3e9, 0.1e9, "CONV MACs 15.3G");
+  expect_rounds_to(m.fc_weights, 124e6, 1e6, "FC weights 124M");
+  expect_rounds_to(m.total_weights(), 138e6, 1e6, "total weights 138M");
+  expect_rounds_to(m.total_macs(), 15.5e9, 0.1e9, "total MACs 15.5G");
+}
+
+TEST(Metrics, JsonCarriesEveryLayerAndTheTotals) {
+  const auto net = rsnpu::net::parse_network_file(kTinyCnn);
+  const auto m = rsnpu::tb::compute_metrics(net);
+  const nlohmann::json j = rsnpu::tb::metrics_json(net, m);
+  ASSERT_EQ(j["layers"].size(), net.layers.size());
+  int64_t macs = 0;
+  for (const auto& l : j["layers"]) macs += l["macs"].get<int64_t>();
+  EXPECT_EQ(macs, j["totals"]["total_macs"].get<int64_t>());
+  EXPECT_EQ(macs, net.total_macs());
+  EXPECT_EQ(j["totals"]["conv_layers"], 2);
+  EXPECT_EQ(j["totals"]["fc_layers"], 1);
+}
