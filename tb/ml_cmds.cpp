@@ -377,8 +377,10 @@ int cmd_fmnist(const HwRunCmd& o) {
     const net::Network hnet = ml::hardware_network(net, f, prec);
     const net::NetworkData q = ml::quantize_params(net, m.params, f);
     fmt::print(
-        "{} INT{} dynamic fixed point on {} RTL: test images {}-{}, batch {}\n  format: {}\n",
-        net.name, bits, hw->name, o.first, o.first + count - 1, o.batch, format_str(net, f));
+        "{} INT{} dynamic fixed point on {} RTL ({} model): test images {}-{}, batch {}\n"
+        "  format: {}\n",
+        net.name, bits, hw->name, o.checked ? "checking" : "fast", o.first, o.first + count - 1,
+        o.batch, format_str(net, f));
     if (o.list) fmt::print("  {:>6}  {:<12} {:<12} {:<12}\n", "image", "label", "golden", "RTL");
     int gold_hits = 0, rtl_hits = 0, disagree = 0, failed_batches = 0;
     uint64_t cycles = 0, dram_bytes = 0;
