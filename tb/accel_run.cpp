@@ -340,7 +340,13 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
     lowered = lower_network(net, batch, fc);
     maps.clear();
     try {
-      for (const LoweredLayer& l : lowered) maps.push_back(map_layer(hw, l.desc));
+      for (const LoweredLayer& l : lowered) {
+        try {
+          maps.push_back(map_layer(hw, l.desc));
+        } catch (const MapError& e) {
+          throw MapError(fmt::format("layer \"{}\": {}", l.name, e.what()));
+        }
+      }
       break;
     } catch (const MapError& e) {
       if (fc == FcLowering::kRowsAsChannels) {

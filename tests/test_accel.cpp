@@ -21,8 +21,9 @@ using namespace rsnpu::tb;
 constexpr int kLayersPerShard = 25;  // 8 shards x 25 = 200 random layers on tiny
 
 std::string replay(const std::string& config, uint64_t seed) {
-  return fmt::format("build/rsnpu layer-regress --config {} --seed {} --count 1 --waves build/waves",
-                     config, seed);
+  return fmt::format(
+      "build/rsnpu layer-regress --config {} --seed {} --count 1 --waves build/waves", config,
+      seed);
 }
 
 void run_random(const std::string& config, uint64_t seed) {
@@ -151,6 +152,24 @@ TEST(Accel, MapperRejectsWithAClearMessage) {
     FAIL() << "R=5 on 3 PE rows must not map";
   } catch (const MapError& e) {
     EXPECT_NE(std::string(e.what()).find("PE rows"), std::string::npos) << e.what();
+  }
+}
+
+// A network that cannot map is refused before any simulation, naming the network, the
+// configuration and the lowered layer (AlexNet's fc6: 4096 filters > the 4095 of FLT_SHAPE.m).
+TEST(Accel, UnmappableNetworkNamesItsLayer) {
+  const auto net =
+      rsnpu::net::parse_network_file(std::string(RSNPU_SOURCE_DIR) + "/networks/alexnet.json");
+  RunOptions o;
+  o.config = "eyeriss";
+  try {
+    run_network_rtl(net, 1, o);
+    FAIL() << "alexnet must not map on eyeriss";
+  } catch (const MapError& e) {
+    const std::string msg = e.what();
+    for (const char* part : {"alexnet on eyeriss", "\"fc6\"", "4096"}) {
+      EXPECT_NE(msg.find(part), std::string::npos) << msg;
+    }
   }
 }
 
