@@ -172,13 +172,7 @@ int cmd_quant_study(const StudyCmd& o) {
   const net::Network& net = m.net;
   const double float_test = ml::float_top1(net, m.params, m.test, n_test);
   // Validation top-1 of the float model (the per-layer search's reference).
-  ml::LabeledImages val = m.train;
-  {
-    const std::size_t px = std::size_t(val.rows) * val.cols;
-    val.pixels.erase(val.pixels.begin(), val.pixels.begin() + long(px * kValFirst));
-    val.labels.erase(val.labels.begin(), val.labels.begin() + kValFirst);
-    val.count -= kValFirst;
-  }
+  const ml::LabeledImages val = m.train.slice(kValFirst, m.train.count - kValFirst);
   const int n_val = o.test_images > 0 ? std::min(o.test_images, val.count) : val.count;
   const double float_val = ml::float_top1(net, m.params, val, n_val);
   fmt::print("{}: float top-1 {:.2f}% on {} test images ({:.2f}% on {} validation images)\n",
@@ -407,17 +401,20 @@ int cmd_fmnist(const HwRunCmd& o) {
         }
       }
       if (!r.bitexact) ++failed_batches;
-      for (int j = 0; j < nb; ++j) {
-        int g = 0, h = 0;
-        bool same = r.output.data.size() == std::size_t(want.size());
-        for (int k = 0; k < int(want.rows()); ++k) {
-          if (want(k, j) > want(g, j)) g = k;
-          if (same) {
-            const int16_t v = r.output.at(j, k, 0, 0);
-            same = same && double(v) == want(k, j);
-            if (v > r.output.at(j, h, 0, 0)) h = k;
-          }
+      // The RTL's logits (N x M x 1 x 1 words) as an M x N matrix, like the evaluator's.
+      const bool shaped = r.output.shape.n == nb && r.output.shape.c == int(want.rows()) &&
+                          r.output.data.size() == std::size_t(want.size());
+      Eigen::MatrixXd got = Eigen::MatrixXd::Constant(want.rows(), nb, -1e9);
+      if (shaped) {
+        for (int j = 0; j < nb; ++j) {
+          for (int k = 0; k < int(want.rows()); ++k) got(k, j) = r.output.at(j, k, 0, 0);
         }
+      }
+      const std::vector<int> gold_pred = ml::argmax_columns(want),
+                             rtl_pred = ml::argmax_columns(got);
+      for (int j = 0; j < nb; ++j) {
+        const bool same = shaped && got.col(j) == want.col(j);
+        const int g = gold_pred[std::size_t(j)], h = rtl_pred[std::size_t(j)];
         if (!same && first_failure.empty()) {
           first_failure =
               fmt::format("image {}: RTL logits differ from the fixed-point model", b0 + j);

@@ -31,10 +31,12 @@ constexpr int kChunks = 4;
   throw ModelError(fmt::format("{}: {}", net.origin, what));
 }
 
-// Adds the bias column to every column and applies ReLU when the layer has it.
-void bias_relu(const Layer& L, const FloatLayer& p, Act<float>& y) {
+// Adds the bias column to every column, reports the largest |sum| when asked, and applies
+// ReLU when the layer has it.
+void bias_relu(const Layer& L, const FloatLayer& p, Act<float>& y, double* acc_max) {
   const Eigen::Map<const Eigen::VectorXf> b(p.bias.data(), L.m);
   y.m.colwise() += b;
+  if (acc_max) *acc_max = std::max(*acc_max, double(y.m.cwiseAbs().maxCoeff()));
   if (L.relu) y.m = y.m.cwiseMax(0.0f);
 }
 
@@ -102,7 +104,8 @@ namespace {
 
 // The forward pass, keeping what backpropagation needs when 'caches' is given.
 MatF forward_impl(const net::Network& net, const FloatParams& p, const Act<float>& in,
-                  std::vector<LayerCache>* caches, std::vector<Act<float>>* layer_out) {
+                  std::vector<LayerCache>* caches, std::vector<Act<float>>* layer_out,
+                  std::vector<double>* acc_max) {
   Act<float> x = in;
   if (x.c != net.input.c || x.h != net.input.h || x.w != net.input.w) {
     model_fail(net, nullptr,
@@ -110,6 +113,7 @@ MatF forward_impl(const net::Network& net, const FloatParams& p, const Act<float
                            net.input.str()));
   }
   if (caches) caches->assign(net.layers.size(), {});
+  if (acc_max) acc_max->resize(net.layers.size(), 0.0);
   for (const Layer& L : net.layers) {
     LayerCache* lc = caches ? &(*caches)[std::size_t(L.index)] : nullptr;
     if (lc) lc->in = x;
@@ -119,7 +123,7 @@ MatF forward_impl(const net::Network& net, const FloatParams& p, const Act<float
     } else {
       const FloatLayer& fl = p.layers[std::size_t(L.index)];
       y = ops::linear(L, ops::weight_matrix(L, fl.weights), x, lc ? &lc->cols : nullptr);
-      bias_relu(L, fl, y);
+      bias_relu(L, fl, y, acc_max ? &(*acc_max)[std::size_t(L.index)] : nullptr);
     }
     if (lc) lc->out = y;
     if (layer_out) layer_out->push_back(y);
@@ -131,18 +135,8 @@ MatF forward_impl(const net::Network& net, const FloatParams& p, const Act<float
 }  // namespace
 
 Eigen::MatrixXf forward(const net::Network& net, const FloatParams& p, const Act<float>& in,
-                        std::vector<Act<float>>* layer_out) {
-  return forward_impl(net, p, in, nullptr, layer_out);
-}
-
-std::vector<int> argmax_columns(const Eigen::MatrixXf& m) {
-  std::vector<int> out(std::size_t(m.cols()));
-  for (long j = 0; j < m.cols(); ++j) {
-    Eigen::Index best = 0;
-    m.col(j).maxCoeff(&best);
-    out[std::size_t(j)] = int(best);
-  }
-  return out;
+                        std::vector<Act<float>>* layer_out, std::vector<double>* acc_max) {
+  return forward_impl(net, p, in, nullptr, layer_out, acc_max);
 }
 
 double float_top1(const net::Network& net, const FloatParams& p, const LabeledImages& data,
@@ -161,7 +155,7 @@ double float_top1(const net::Network& net, const FloatParams& p, const LabeledIm
 Gradients loss_and_gradients(const net::Network& net, const FloatParams& p, const Act<float>& in,
                              const std::vector<uint8_t>& labels) {
   std::vector<LayerCache> cache;
-  const MatF logits = forward_impl(net, p, in, &cache, nullptr);
+  const MatF logits = forward_impl(net, p, in, &cache, nullptr, nullptr);
   const long B = logits.cols();
   Gradients g;
   // Softmax cross-entropy, numerically stable; dlogits = (softmax - onehot) / B.
@@ -174,10 +168,9 @@ Gradients loss_and_gradients(const net::Network& net, const FloatParams& p, cons
     g.loss += -(double(logits(y, j) - mx) - std::log(double(sum)));
     d.col(j) = e / sum;
     d(y, j) -= 1.0f;
-    Eigen::Index best = 0;
-    logits.col(j).maxCoeff(&best);
-    g.correct += int(best) == y;
   }
+  const std::vector<int> pred = argmax_columns(logits);
+  for (long j = 0; j < B; ++j) g.correct += pred[std::size_t(j)] == labels[std::size_t(j)];
   g.loss /= double(B);
   d /= float(B);
 
@@ -238,15 +231,8 @@ TrainResult train(const net::Network& net, const LabeledImages& train_set,
   int64_t step = 0;
 
   // Validation images: the val_images training images after the first train_images.
-  LabeledImages val;
-  val.rows = train_set.rows;
-  val.cols = train_set.cols;
-  val.count = std::clamp(opt.val_images, 0, train_set.count - opt.train_images);
-  const std::size_t px = std::size_t(train_set.rows) * train_set.cols;
-  const auto first_px = train_set.pixels.begin() + long(px * opt.train_images);
-  val.pixels.assign(first_px, first_px + long(px * val.count));
-  val.labels.assign(train_set.labels.begin() + opt.train_images,
-                    train_set.labels.begin() + opt.train_images + val.count);
+  const LabeledImages val = train_set.slice(
+      opt.train_images, std::clamp(opt.val_images, 0, train_set.count - opt.train_images));
 
   std::mt19937_64 rng(opt.seed ^ 0x5eed5eedULL);
   std::vector<int> order(std::size_t(opt.train_images));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <memory>
@@ -121,6 +122,19 @@ LabeledImages read_labeled_images(const std::string& images_path, const std::str
   s.cols = int(im.dims[2]);
   s.pixels = im.data;
   s.labels = lb.data;
+  return s;
+}
+
+LabeledImages LabeledImages::slice(int first, int n) const {
+  first = std::clamp(first, 0, count);
+  n = std::clamp(n, 0, count - first);
+  const std::size_t px = std::size_t(rows) * cols;
+  LabeledImages s;
+  s.count = n;
+  s.rows = rows;
+  s.cols = cols;
+  s.pixels.assign(pixels.begin() + long(px * first), pixels.begin() + long(px * (first + n)));
+  s.labels.assign(labels.begin() + first, labels.begin() + first + n);
   return s;
 }
 

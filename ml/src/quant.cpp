@@ -64,16 +64,11 @@ Ranges measure_ranges(const net::Network& net, const FloatParams& p, const Label
     const Act<float> x = float_input(calib, first, b);
     r.input_max = std::max(r.input_max, double(x.m.cwiseAbs().maxCoeff()));
     std::vector<Act<float>> outs;
-    forward(net, p, x, &outs);
+    std::vector<double> acc;
+    forward(net, p, x, &outs, &acc);
     for (std::size_t i = 0; i < outs.size(); ++i) {
       r.act_max[i] = std::max(r.act_max[i], double(outs[i].m.cwiseAbs().maxCoeff()));
-      const Layer& L = net.layers[i];
-      if (!L.has_weights()) continue;
-      // The sum before ReLU: products of the layer's input plus the bias.
-      const Act<float>& in = L.input < 0 ? x : outs[std::size_t(L.input)];
-      Act<float> acc = ops::linear(L, ops::weight_matrix(L, p.layers[i].weights), in);
-      acc.m.colwise() += Eigen::Map<const Eigen::VectorXf>(p.layers[i].bias.data(), L.m);
-      r.acc_max[i] = std::max(r.acc_max[i], double(acc.m.cwiseAbs().maxCoeff()));
+      r.acc_max[i] = std::max(r.acc_max[i], acc[i]);
     }
   }
   return r;
@@ -242,11 +237,8 @@ double fixed_top1(const net::Network& net, const net::NetworkData& q, const Quan
     const int b = std::min(250, end - b0);
     const Eigen::MatrixXd out =
         fixed_forward(net, q, f, quantize_input(net, f, data, b0, b), acc_bits);
-    for (int j = 0; j < b; ++j) {
-      Eigen::Index best = 0;
-      out.col(j).maxCoeff(&best);
-      hits += int(best) == data.labels[std::size_t(b0 + j)];
-    }
+    const std::vector<int> pred = argmax_columns(out);
+    for (int j = 0; j < b; ++j) hits += pred[std::size_t(j)] == data.labels[std::size_t(b0 + j)];
   }
   return end > first ? double(hits) / (end - first) : 0.0;
 }

@@ -57,12 +57,23 @@ Act<float> float_input(const LabeledImages& data, int first, int count,
                        const std::vector<int>& order = {});
 
 // Forward pass of a float model over a batch. layer_out, when given, receives every layer's
-// output (after ReLU and pooling). Returns the logits (classes x B).
+// output (after ReLU and pooling); acc_max, when given, the largest |products + bias| (before
+// ReLU) of each conv/fc layer over the batch (maxpool: 0). Returns the logits (classes x B).
 Eigen::MatrixXf forward(const net::Network& net, const FloatParams& p, const Act<float>& in,
-                        std::vector<Act<float>>* layer_out = nullptr);
+                        std::vector<Act<float>>* layer_out = nullptr,
+                        std::vector<double>* acc_max = nullptr);
 
 // Index of the largest value in each column (ties: the lowest index).
-std::vector<int> argmax_columns(const Eigen::MatrixXf& m);
+template <typename Derived>
+std::vector<int> argmax_columns(const Eigen::MatrixBase<Derived>& m) {
+  std::vector<int> out(std::size_t(m.cols()));
+  for (Eigen::Index j = 0; j < m.cols(); ++j) {
+    Eigen::Index best = 0;
+    m.col(j).maxCoeff(&best);
+    out[std::size_t(j)] = int(best);
+  }
+  return out;
+}
 
 // Top-1 of the float model on images [0, count) of 'data' (count <= 0: all), batched.
 double float_top1(const net::Network& net, const FloatParams& p, const LabeledImages& data,

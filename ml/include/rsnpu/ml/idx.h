@@ -33,6 +33,8 @@ struct LabeledImages {
   std::vector<uint8_t> pixels;  // count * rows * cols
   std::vector<uint8_t> labels;  // count
   const uint8_t* image(int i) const { return pixels.data() + std::size_t(i) * rows * cols; }
+  // Images [first, first + n) as a set of their own (clamped to the images there are).
+  LabeledImages slice(int first, int n) const;
 };
 
 // Pairs an images file (3 dims) with a labels file (1 dim) of the same count; rejects label
