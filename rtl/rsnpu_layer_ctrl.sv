@@ -1,7 +1,8 @@
 // Layer controller: checks the layer descriptor in the CSRs, then runs the loop nest of
 // docs/accelerator.md: DMA of biases, filters and ifmap rows into the global buffers, PE
 // routing, one pass of the PE array per channel tile, and the write back of each strip
-// through the output stage. An illegal descriptor is refused (err_code_o) before any DRAM
+// through the output stage, with the residual rows preloaded into the psum buffer before the
+// first channel tile of a strip when CONV.res is set. An illegal descriptor is refused (err_code_o) before any DRAM
 // access; a DMA or PE error aborts the layer. done_o pulses once per start.
 module rsnpu_layer_ctrl (
   input  logic                                         clk_i,
@@ -101,7 +102,16 @@ module rsnpu_layer_ctrl (
   output logic [2:0]                                   wb_ps_o,
   output logic [rsnpu_pkg::RqShiftW-1:0]               wb_shift_o,
   output logic                                         wb_relu_o,
-  input  logic                                         wb_busy_i
+  input  logic                                         wb_busy_i,
+
+  // Residual loader
+  output logic                                         res_start_o,
+  output logic [7:0]                                   res_mm_o,
+  output logic [4:0]                                   res_shift_o,
+  output logic [rsnpu_pkg::AccW-1:0]                   res_bias_o,
+  output logic                                         res_valid_o,  // DMA beat for it
+  input  logic                                         res_ready_i,
+  input  logic                                         res_busy_i
 );
 
   localparam int unsigned Rows = rsnpu_pkg::PeRows;
@@ -111,6 +121,7 @@ module rsnpu_layer_ctrl (
   localparam int unsigned FltLines = rsnpu_pkg::GlbFltLines;
   localparam int unsigned IfmLines = rsnpu_pkg::GlbIfmapLines;
   localparam int unsigned BiasRegs = rsnpu_pkg::PsumSpadWords + 1;
+  localparam int unsigned BiasIdxW = $clog2(BiasRegs);
   localparam logic [1:0] InNone = 2'd0;
   localparam logic [1:0] InBias = 2'd1;
   localparam logic [1:0] InBuffer = 2'd2;
@@ -121,8 +132,9 @@ module rsnpu_layer_ctrl (
   logic [63:0] cg, h, w, mg, r, s, nb, u, pad, groups, e, f, ho, wo;
   logic [63:0] p, q, sets, cols, folds, strip_rows, n_mt, n_ct, n_strips, pk, ps;
   logic [rsnpu_pkg::RqShiftW-1:0] shift;
-  logic [63:0] a_ifm, a_wgt, a_bias, a_ofm, rd_lo, rd_hi, wr_lo, wr_hi;
-  logic int8, bias_en, relu;
+  logic [4:0] res_shift;
+  logic [63:0] a_ifm, a_wgt, a_bias, a_ofm, a_res, rd_lo, rd_hi, wr_lo, wr_hi, ctot;
+  logic int8, bias_en, relu, res_en;
   logic [63:0] ctile, rows_used, hspan, e_pass, es_max, in_rows_max, wp_in, wp_out;
   logic [63:0] blob_words, bias_words, pqs;
 
@@ -139,11 +151,14 @@ module rsnpu_layer_ctrl (
   endfunction
 
   always_comb begin
-    cg = fld(reg_i, rsnpu_pkg::CsrIdxInShape, rsnpu_pkg::CsrInShapeCLsb, rsnpu_pkg::CsrInShapeCW);
+    cg = fld(reg_i, rsnpu_pkg::CsrIdxChannels, rsnpu_pkg::CsrChannelsCLsb,
+        rsnpu_pkg::CsrChannelsCW);
     h = fld(reg_i, rsnpu_pkg::CsrIdxInShape, rsnpu_pkg::CsrInShapeHLsb, rsnpu_pkg::CsrInShapeHW);
     w = fld(reg_i, rsnpu_pkg::CsrIdxInShape, rsnpu_pkg::CsrInShapeWLsb, rsnpu_pkg::CsrInShapeWW);
-    mg = fld(reg_i, rsnpu_pkg::CsrIdxFltShape, rsnpu_pkg::CsrFltShapeMLsb,
-        rsnpu_pkg::CsrFltShapeMW);
+    mg = fld(reg_i, rsnpu_pkg::CsrIdxChannels, rsnpu_pkg::CsrChannelsMLsb,
+        rsnpu_pkg::CsrChannelsMW);
+    ctot = fld(reg_i, rsnpu_pkg::CsrIdxOutChannels, rsnpu_pkg::CsrOutChannelsTotalLsb,
+        rsnpu_pkg::CsrOutChannelsTotalW);
     r = fld(reg_i, rsnpu_pkg::CsrIdxFltShape, rsnpu_pkg::CsrFltShapeRLsb, rsnpu_pkg::CsrFltShapeRW);
     s = fld(reg_i, rsnpu_pkg::CsrIdxFltShape, rsnpu_pkg::CsrFltShapeSLsb, rsnpu_pkg::CsrFltShapeSW);
     nb = fld(reg_i, rsnpu_pkg::CsrIdxFltShape, rsnpu_pkg::CsrFltShapeBatchLsb,
@@ -154,6 +169,8 @@ module rsnpu_layer_ctrl (
         rsnpu_pkg::CsrConvGroupsW);
     int8 = reg_i[rsnpu_pkg::CsrIdxConv*32 + rsnpu_pkg::CsrConvInt8Lsb];
     bias_en = reg_i[rsnpu_pkg::CsrIdxConv*32 + rsnpu_pkg::CsrConvBiasLsb];
+    res_en = reg_i[rsnpu_pkg::CsrIdxConv*32 + rsnpu_pkg::CsrConvResLsb];
+    res_shift = reg_i[rsnpu_pkg::CsrIdxOutput*32 + rsnpu_pkg::CsrOutputResShiftLsb +: 5];
     shift = reg_i[rsnpu_pkg::CsrIdxOutput*32 + rsnpu_pkg::CsrOutputShiftLsb +: rsnpu_pkg::RqShiftW];
     relu = reg_i[rsnpu_pkg::CsrIdxOutput*32 + rsnpu_pkg::CsrOutputReluLsb];
     pk = fld(reg_i, rsnpu_pkg::CsrIdxOutput, rsnpu_pkg::CsrOutputPoolKLsb,
@@ -170,6 +187,7 @@ module rsnpu_layer_ctrl (
     a_wgt = fld(reg_i, rsnpu_pkg::CsrIdxWeightAddr, 0, 32);
     a_bias = fld(reg_i, rsnpu_pkg::CsrIdxBiasAddr, 0, 32);
     a_ofm = fld(reg_i, rsnpu_pkg::CsrIdxOfmapAddr, 0, 32);
+    a_res = fld(reg_i, rsnpu_pkg::CsrIdxResAddr, 0, 32);
     rd_lo = fld(reg_i, rsnpu_pkg::CsrIdxRdWinLo, 0, 32);
     rd_hi = fld(reg_i, rsnpu_pkg::CsrIdxRdWinHi, 0, 32);
     wr_lo = fld(reg_i, rsnpu_pkg::CsrIdxWrWinLo, 0, 32);
@@ -185,6 +203,10 @@ module rsnpu_layer_ctrl (
     n_ct = fld(reg_i, rsnpu_pkg::CsrIdxMap2, rsnpu_pkg::CsrMap2NCtLsb, rsnpu_pkg::CsrMap2NCtW);
     n_strips = fld(reg_i, rsnpu_pkg::CsrIdxMap3, rsnpu_pkg::CsrMap3NStripsLsb,
         rsnpu_pkg::CsrMap3NStripsW);
+    // No concatenation: the output tensor holds the layer's G*Mg channels.
+    if (ctot == 64'd0) begin
+      ctot = groups * mg;
+    end
     // No pooling: a 1 x 1 window with stride 1.
     if (pk == 64'd0) begin
       ps = 64'd1;
@@ -207,7 +229,8 @@ module rsnpu_layer_ctrl (
   // Descriptor checks (docs/accelerator.md, in order)
   // -------------------------------------------------------------------------------------
   rsnpu_pkg::ctrl_err_e check;
-  logic [63:0] in_bytes, wgt_bytes, bias_bytes_all, out_bytes;
+  logic [63:0] in_bytes, wgt_bytes, bias_bytes_all, out_bytes, res_bytes;
+  logic pool_en;
 
   function automatic logic range_ok(input logic [63:0] base, input logic [63:0] bytes,
                                     input logic [63:0] lo, input logic [63:0] hi);
@@ -218,7 +241,11 @@ module rsnpu_layer_ctrl (
     in_bytes = nb * groups * cg * h * wp_in * 64'd2;
     wgt_bytes = groups * n_mt * n_ct * blob_words * 64'd2;
     bias_bytes_all = groups * n_mt * bias_words * 64'd4;
-    out_bytes = nb * groups * mg * ho * wp_out * 64'd2;
+    // The output images are ctot channels apart; the last one ends after its G*Mg channels.
+    out_bytes = ((nb - 64'd1) * ctot + groups * mg) * ho * wp_out * 64'd2;
+    res_bytes = nb * groups * mg * ho * wp_out * 64'd2;
+    pool_en = (fld(reg_i, rsnpu_pkg::CsrIdxOutput, rsnpu_pkg::CsrOutputPoolKLsb,
+        rsnpu_pkg::CsrOutputPoolKW) != 64'd0);
     check = rsnpu_pkg::CtrlErrNone;
     if (cg == 0 || h == 0 || w == 0 || mg == 0 || r == 0 || s == 0 || nb == 0 || u == 0 ||
         groups == 0 || e == 0 || f == 0 || ho == 0 || wo == 0 || p == 0 || q == 0 ||
@@ -229,7 +256,7 @@ module rsnpu_layer_ctrl (
                  !((f - 1) * u + s <= w + 2 * pad && w + 2 * pad < f * u + s) ||
                  !((ho - 1) * ps + pk <= e && e < ho * ps + pk) ||
                  !((wo - 1) * ps + pk <= f && f < wo * ps + pk) ||
-                 pad >= r || pad >= s) begin
+                 pad >= r || pad >= s || ctot < groups * mg || (res_en && pool_en)) begin
       check = rsnpu_pkg::CtrlErrShape;
     end else if (rows_used > 64'(Rows) || cols > 64'(Cols) || p > 64'(rsnpu_pkg::PsumSpadWords) ||
                  q * s > 64'(rsnpu_pkg::IfmapSpadWords) || pqs > 64'(rsnpu_pkg::FilterSpadWords) ||
@@ -246,7 +273,8 @@ module rsnpu_layer_ctrl (
     end else if (!range_ok(a_ifm, in_bytes, rd_lo, rd_hi) ||
                  !range_ok(a_wgt, wgt_bytes, rd_lo, rd_hi) ||
                  (bias_en && !range_ok(a_bias, bias_bytes_all, rd_lo, rd_hi)) ||
-                 !range_ok(a_ofm, out_bytes, wr_lo, wr_hi)) begin
+                 !range_ok(a_ofm, out_bytes, wr_lo, wr_hi) ||
+                 (res_en && !range_ok(a_res, res_bytes, rd_lo, rd_hi))) begin
       check = rsnpu_pkg::CtrlErrWindow;
     end
   end
@@ -256,21 +284,23 @@ module rsnpu_layer_ctrl (
   // -------------------------------------------------------------------------------------
   typedef enum logic [4:0] {
     StIdle, StCheck, StTile, StBiasCmd, StBiasWait, StSetup, StWgtCmd, StWgtWait, StIfmCmd,
-    StIfmWait, StRoute, StStart, StRun, StWbStart, StWbCmd, StWbWait, StNext, StDone
+    StIfmWait, StRoute, StStart, StRun, StWbStart, StWbCmd, StWbWait, StNext, StDone,
+    StResCmd, StResWait, StResDrain
   } state_e;
 
   state_e state_d, state_q;
   rsnpu_pkg::ctrl_err_e err_d, err_q;
   logic done_d, done_q;
   logic [7:0] n_d, n_q;
-  logic [11:0] g_d, g_q, mt_d, mt_q, st_d, st_q, ct_d, ct_q;
-  logic [11:0] m0_d, m0_q, po0_d, po0_q, c0_d, c0_q;
-  logic [31:0] in_chan_d, in_chan_q, out_chan_d, out_chan_q;  // (n*G + g) * Cg / Mg
+  logic [11:0] g_d, g_q, mt_d, mt_q, st_d, st_q, ct_d, ct_q, po0_d, po0_q;
+  logic [15:0] m0_d, m0_q, c0_d, c0_q;
+  logic [31:0] in_chan_d, in_chan_q, res_chan_d, res_chan_q;  // (n*G + g) * Cg / Mg
+  logic [31:0] out_chan_d, out_chan_q;                        // n*ctot + g*Mg
   logic [31:0] wblob_d, wblob_q, mt_wbase_d, mt_wbase_q, bias_addr_d, bias_addr_q;
   logic [11:0] idx_d, idx_q;         // channel (ifmap loads) or filter (write back)
   logic [31:0] cmd_addr_d, cmd_addr_q;
   logic [15:0] line_d, line_q;       // buffer line the next DMA beat goes to
-  logic [1:0] dst_d, dst_q;          // 0 filters, 1 ifmaps, 2 biases
+  logic [1:0] dst_d, dst_q;          // 0 filters, 1 ifmaps, 2 biases, 3 residual rows
   logic arr_done_d, arr_done_q, arr_err_d, arr_err_q;
   logic [rsnpu_pkg::PeRowIdxW-1:0] rrow_d, rrow_q;
   logic [rsnpu_pkg::PeColIdxW-1:0] rcol_d, rcol_q;
@@ -314,7 +344,7 @@ module rsnpu_layer_ctrl (
     done_d = 1'b0;
     n_d = n_q; g_d = g_q; mt_d = mt_q; st_d = st_q; ct_d = ct_q;
     m0_d = m0_q; po0_d = po0_q; c0_d = c0_q;
-    in_chan_d = in_chan_q; out_chan_d = out_chan_q;
+    in_chan_d = in_chan_q; out_chan_d = out_chan_q; res_chan_d = res_chan_q;
     wblob_d = wblob_q; mt_wbase_d = mt_wbase_q; bias_addr_d = bias_addr_q;
     idx_d = idx_q; cmd_addr_d = cmd_addr_q; line_d = line_q; dst_d = dst_q;
     arr_done_d = arr_done_q || arr_done_i;
@@ -338,6 +368,7 @@ module rsnpu_layer_ctrl (
     pu_start_o = 1'b0;
     wb_start_o = 1'b0;
     wb_flush_o = 1'b0;
+    res_start_o = 1'b0;
 
     // DMA read data: one beat per cycle into the buffer of the current load.
     if (dma_rd_valid_i) begin
@@ -362,7 +393,7 @@ module rsnpu_layer_ctrl (
         end else begin
           n_d = '0; g_d = '0; mt_d = '0; st_d = '0; ct_d = '0;
           m0_d = '0; po0_d = '0; c0_d = '0;
-          in_chan_d = '0; out_chan_d = '0;
+          in_chan_d = '0; out_chan_d = '0; res_chan_d = '0;
           mt_wbase_d = 32'(a_wgt);
           bias_addr_d = 32'(a_bias);
           state_d = StTile;
@@ -403,7 +434,40 @@ module rsnpu_layer_ctrl (
         ofm_beats_d = 20'(prow_c * wp_out / 64'd4);
         ofm_addr_d = 32'(a_ofm + ((64'(out_chan_q) + 64'(m0_q)) * ho + 64'(po0_q)) * wp_out *
                          64'd2);
-        state_d = StWgtCmd;
+        idx_d = '0;
+        cmd_addr_d = 32'(a_res + ((64'(res_chan_q) + 64'(m0_q)) * ho + 64'(po0_q)) * wp_out *
+                         64'd2);
+        state_d = (res_en && ct_q == '0) ? StResCmd : StWgtCmd;
+      end
+      // Residual rows of each filter of the tile (first channel tile of a strip only).
+      StResCmd: begin
+        dma_cmd_valid_o = !res_busy_i;
+        dma_cmd_addr_o = cmd_addr_q;
+        dma_cmd_beats_o = ofm_beats_q;
+        dst_d = 2'd3;
+        if (!res_busy_i && dma_cmd_ready_i) begin
+          res_start_o = 1'b1;
+          state_d = StResWait;
+        end
+      end
+      StResWait: begin
+        if (dma_done_i) begin
+          idx_d = idx_q + 12'd1;
+          cmd_addr_d = cmd_addr_q + 32'(ho * wp_out * 64'd2);
+          if (dma_err_i) begin
+            err_d = rsnpu_pkg::CtrlErrDma;
+            state_d = StDone;
+          end else if (idx_q + 12'd1 == 12'(mn_q)) begin
+            state_d = StResDrain;
+          end else begin
+            state_d = StResCmd;
+          end
+        end
+      end
+      StResDrain: begin
+        if (!res_busy_i) begin
+          state_d = StWgtCmd;
+        end
       end
       StWgtCmd: begin
         dma_cmd_valid_o = 1'b1;
@@ -523,7 +587,7 @@ module rsnpu_layer_ctrl (
         wblob_d = wblob_q + 32'(blob_words * 64'd2);
         if (!last_ct) begin
           ct_d = ct_q + 12'd1;
-          c0_d = c0_q + 12'(ctile);
+          c0_d = c0_q + 16'(ctile);
         end else begin
           ct_d = '0;
           c0_d = '0;
@@ -539,16 +603,19 @@ module rsnpu_layer_ctrl (
             state_d = StTile;
             if (!last_mt) begin
               mt_d = mt_q + 12'd1;
-              m0_d = m0_q + 12'(p);
+              m0_d = m0_q + 16'(p);
             end else begin
               mt_d = '0;
               m0_d = '0;
               in_chan_d = in_chan_q + 32'(cg);
+              res_chan_d = res_chan_q + 32'(mg);
               out_chan_d = out_chan_q + 32'(mg);
               if (!last_g) begin
                 g_d = g_q + 12'd1;
               end else begin
                 g_d = '0;
+                // The next image's output starts ctot channels after this image's.
+                out_chan_d = out_chan_q + 32'(mg) + 32'(ctot - groups * mg);
                 // The next image reads the same weights and biases.
                 mt_wbase_d = 32'(a_wgt);
                 bias_addr_d = 32'(a_bias);
@@ -574,11 +641,12 @@ module rsnpu_layer_ctrl (
   end
 
   // DMA read data goes to the buffer the state machine chose.
-  assign dma_rd_ready_o = 1'b1;
+  assign dma_rd_ready_o = (dst_q == 2'd3) ? res_ready_i : 1'b1;
   assign flt_we_o = dma_rd_valid_i && (dst_q == 2'd0);
   assign flt_waddr_o = FltLineW'(line_q);
   assign ifm_we_o = dma_rd_valid_i && (dst_q == 2'd1);
   assign ifm_waddr_o = IfmLineW'(line_q);
+  assign res_valid_o = dma_rd_valid_i && (dst_q == 2'd3);
   for (genvar i = 0; i < rsnpu_pkg::PsumSpadWords; i++) begin : gen_bias
     assign bias_o[i*rsnpu_pkg::AccW +: rsnpu_pkg::AccW] = bias_q[i];
   end
@@ -591,7 +659,7 @@ module rsnpu_layer_ctrl (
     route_flt_id_o = rsnpu_pkg::NocTagW'(rrow_q);
     route_ifm_id_o = rk_tag_q + rcol_u_q + rsnpu_pkg::NocTagW'(rr_q);
     route_psum_port_o = (64'(rrow_q) + 1 == rows_used);
-    route_acc_in_o = !route_psum_port_o || (ct_q != '0) || bias_en;
+    route_acc_in_o = !route_psum_port_o || (ct_q != '0) || bias_en || res_en;
   end
 
   // Pass program and unit parameters (stable from StSetup to the end of the pass).
@@ -620,7 +688,10 @@ module rsnpu_layer_ctrl (
   assign if_w_o = 10'(w);
   assign if_wp_o = 12'(wp_in);
   assign if_ch_stride_o = ch_stride_q;
-  assign pu_in_mode_o = (ct_q != '0) ? InBuffer : (bias_en ? InBias : InNone);
+  assign pu_in_mode_o = (ct_q != '0 || res_en) ? InBuffer : (bias_en ? InBias : InNone);
+  assign res_mm_o = 8'(idx_q);
+  assign res_shift_o = res_shift;
+  assign res_bias_o = bias_en ? bias_q[BiasIdxW'(idx_q)] : '0;
   assign pu_p_o = 8'(p);
   assign pu_cols_o = 8'(cols);
   assign pu_folds_o = 12'(folds);
@@ -647,7 +718,7 @@ module rsnpu_layer_ctrl (
       done_q <= 1'b0;
       n_q <= '0; g_q <= '0; mt_q <= '0; st_q <= '0; ct_q <= '0;
       m0_q <= '0; po0_q <= '0; c0_q <= '0;
-      in_chan_q <= '0; out_chan_q <= '0;
+      in_chan_q <= '0; out_chan_q <= '0; res_chan_q <= '0;
       wblob_q <= '0; mt_wbase_q <= '0; bias_addr_q <= '0;
       idx_q <= '0; cmd_addr_q <= '0; line_q <= '0; dst_q <= '0;
       arr_done_q <= 1'b0; arr_err_q <= 1'b0;
@@ -664,7 +735,7 @@ module rsnpu_layer_ctrl (
       done_q <= done_d;
       n_q <= n_d; g_q <= g_d; mt_q <= mt_d; st_q <= st_d; ct_q <= ct_d;
       m0_q <= m0_d; po0_q <= po0_d; c0_q <= c0_d;
-      in_chan_q <= in_chan_d; out_chan_q <= out_chan_d;
+      in_chan_q <= in_chan_d; out_chan_q <= out_chan_d; res_chan_q <= res_chan_d;
       wblob_q <= wblob_d; mt_wbase_q <= mt_wbase_d; bias_addr_q <= bias_addr_d;
       idx_q <= idx_d; cmd_addr_q <= cmd_addr_d; line_q <= line_d; dst_q <= dst_d;
       arr_done_q <= arr_done_d; arr_err_q <= arr_err_d;

@@ -192,9 +192,12 @@ module rsnpu_top (
   rsnpu_pkg::word_t flt_data, ifm_data;
   logic [rsnpu_pkg::PeCols-1:0] pin_valid, pin_ready, pout_valid, pout_ready;
   logic [rsnpu_pkg::PeCols*rsnpu_pkg::AccW-1:0] pin_data, pout_data;
-  logic psum_we, pu_re, wb_re;
-  logic [rsnpu_pkg::GlbPsumAddrW-1:0] psum_waddr, pu_raddr, wb_raddr;
-  rsnpu_pkg::acc_t psum_wdata, psum_rdata;
+  logic psum_we, pu_we, res_we, pu_re, wb_re;
+  logic [rsnpu_pkg::GlbPsumAddrW-1:0] psum_waddr, pu_waddr, res_waddr, pu_raddr, wb_raddr;
+  rsnpu_pkg::acc_t psum_wdata, pu_wdata, res_wdata, psum_rdata, res_bias;
+  logic res_start, res_valid, res_ready, res_busy;
+  logic [7:0] res_mm;
+  logic [4:0] res_shift;
 
   rsnpu_layer_ctrl u_ctrl (
     .clk_i            (clk_i),
@@ -278,6 +281,13 @@ module rsnpu_top (
     .wb_ps_o          (wb_ps),
     .wb_shift_o       (wb_shift),
     .wb_relu_o        (wb_relu),
+    .res_start_o      (res_start),
+    .res_mm_o         (res_mm),
+    .res_shift_o      (res_shift),
+    .res_bias_o       (res_bias),
+    .res_valid_o      (res_valid),
+    .res_ready_i      (res_ready),
+    .res_busy_i       (res_busy),
     .wb_busy_i        (wb_busy)
   );
 
@@ -430,6 +440,30 @@ module rsnpu_top (
     .ifm_data_o (ifm_data)
   );
 
+  // The residual loader writes the psum buffer before a pass, the psum unit during it.
+  rsnpu_res_loader u_res_loader (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .start_i     (res_start),
+    .mm_i        (res_mm),
+    .p_i         (pu_p),
+    .f_i         (wb_f),
+    .wp_i        (wb_wp),
+    .fp_i        (pu_fp),
+    .shift_i     (res_shift),
+    .bias_i      (res_bias),
+    .busy_o      (res_busy),
+    .beat_valid_i(res_valid),
+    .beat_ready_o(res_ready),
+    .beat_data_i (dma_rd_data),
+    .buf_we_o    (res_we),
+    .buf_waddr_o (res_waddr),
+    .buf_wdata_o (res_wdata)
+  );
+  assign psum_we = pu_we || res_we;
+  assign psum_waddr = res_we ? res_waddr : pu_waddr;
+  assign psum_wdata = res_we ? res_wdata : pu_wdata;
+
   rsnpu_psum_unit u_psum_unit (
     .clk_i           (clk_i),
     .rst_ni          (rst_ni),
@@ -442,9 +476,9 @@ module rsnpu_top (
     .es_i            (pu_es),
     .bias_i          (bias),
     .busy_o          (pu_busy),
-    .buf_we_o        (psum_we),
-    .buf_waddr_o     (psum_waddr),
-    .buf_wdata_o     (psum_wdata),
+    .buf_we_o        (pu_we),
+    .buf_waddr_o     (pu_waddr),
+    .buf_wdata_o     (pu_wdata),
     .buf_re_o        (pu_re),
     .buf_raddr_o     (pu_raddr),
     .buf_rdata_i     (psum_rdata),
@@ -538,8 +572,7 @@ module rsnpu_top (
   // -------------------------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
     if (rst_ni) assert (!(pu_re && wb_re));
-    // The DMA only sees a command when it is idle or can take it, and reads always drain.
-    if (rst_ni && dma_rd_valid) assert (dma_rd_ready);
+    if (rst_ni) assert (!(pu_we && res_we));
   end
 
 endmodule

@@ -43,7 +43,20 @@ int cmd_run(const RunCmdOptions& o) {
     fmt::print(stderr, "error: unknown configuration '{}' (see 'rsnpu configs')\n", o.config);
     return 2;
   }
-  const net::Network net = net::parse_network_file(o.network);
+  net::Network net =
+      o.precision.empty()
+          ? net::parse_network_file(o.network)
+          : net::parse_network_file_as(o.network, o.precision == "int8" ? golden::Precision::kInt8
+                                                                        : golden::Precision::kInt16);
+  if (!o.last_layer.empty()) {
+    const net::Layer* last = net.find(o.last_layer);
+    if (last == nullptr) {
+      fmt::print(stderr, "error: {}: no layer named '{}'\n", o.network, o.last_layer);
+      return 2;
+    }
+    net.layers.resize(std::size_t(last->index) + 1);
+    net.name += "_to_" + o.last_layer;
+  }
   RunOptions ro;
   ro.config = o.config;
   ro.seed = o.seed;

@@ -13,6 +13,8 @@ struct RunCmdOptions {
   std::string config = "eyeriss";
   int batch = 1;
   uint64_t seed = 1;
+  std::string precision;  // "int8"/"int16": every layer in that precision; "": as described
+  std::string last_layer;  // run the layers up to this one only; "": all
   DramKnobs dram;
   std::string json_path;   // write the report here
   std::string trace_path;  // FST waveform of the whole run

@@ -80,25 +80,40 @@ std::vector<uint16_t> load_words(const sim::AxiDram& dram, uint32_t addr, uint64
   return w;
 }
 
-// Compares the output region with the golden tensor's DRAM image (padding words included).
+// Compares an output window with the golden tensor's DRAM image (padding words included).
+// The window holds images ctot channels apart (ctot 0: the tensor's own channels; more:
+// the layer writes part of a concatenation); with 'gaps_untouched', the channels between
+// the layer's must still hold the canary.
 void compare_output(const std::vector<uint16_t>& got, const golden::WordTensor& expect,
-                    LayerReport& rep) {
-  const std::vector<uint16_t> want = pack_activations(expect);
+                    LayerReport& rep, int ctot = 0, bool gaps_untouched = false) {
   const golden::Shape4 s = expect.shape;
-  const int wp = (s.w + 3) / 4 * 4;
+  if (ctot == 0) ctot = s.c;
+  const std::vector<uint16_t> packed = pack_activations(expect);
+  const std::size_t wp = std::size_t(s.w + 3) / 4 * 4, plane = wp * std::size_t(s.h);
+  const std::size_t len = (std::size_t(s.n - 1) * std::size_t(ctot) + std::size_t(s.c)) * plane;
+  std::vector<uint16_t> want(len, uint16_t(kCanary * 0x101));
+  std::vector<bool> ours(len, false);
+  for (std::size_t i = 0; i < packed.size(); ++i) {
+    const std::size_t n = i / plane / std::size_t(s.c), rest = i - n * plane * std::size_t(s.c);
+    const std::size_t at = n * std::size_t(ctot) * plane + rest;
+    want[at] = packed[i];
+    ours[at] = true;
+  }
   rep.mismatches = 0;
-  for (std::size_t i = 0; i < want.size(); ++i) {
+  for (std::size_t i = 0; i < len; ++i) {
+    if (!ours[i] && !gaps_untouched) continue;
     if (i < got.size() && got[i] == want[i]) continue;
     if (rep.mismatches++ == 0 && rep.failure.empty()) {
-      const int64_t x = int64_t(i) % wp, y = int64_t(i) / wp % s.h;
-      const int64_t c = int64_t(i) / wp / s.h % s.c, n = int64_t(i) / wp / s.h / s.c;
+      const std::size_t x = i % wp, y = i / wp % std::size_t(s.h);
+      const std::size_t c = i / plane % std::size_t(ctot), n = i / plane / std::size_t(ctot);
       rep.failure = fmt::format("output [n={} c={} h={} w={}]{}: got {} expected {}", n, c, y, x,
-                                x >= s.w ? " (row padding)" : "",
+                                !ours[i] ? " (between the layer's channels)"
+                                : x >= std::size_t(s.w) ? " (row padding)" : "",
                                 i < got.size() ? int16_t(got[i]) : 0, int16_t(want[i]));
     }
   }
   if (rep.mismatches > 1) {
-    rep.failure += fmt::format(" ({} of {} words differ)", rep.mismatches, want.size());
+    rep.failure += fmt::format(" ({} of {} words differ)", rep.mismatches, len);
   }
 }
 
@@ -165,9 +180,10 @@ LayerPlacement place_layer(const LayerDesc& d, const LayerMap& m, uint32_t base)
   a.ifmap = align_up(base);
   a.weight = align_up(uint64_t(a.ifmap) + sz.ifmap + kAlign);
   a.bias = align_up(uint64_t(a.weight) + sz.weight + kAlign);
-  a.ofmap = align_up(uint64_t(a.bias) + sz.bias + kAlign);
+  a.residual = align_up(uint64_t(a.bias) + sz.bias + kAlign);
+  a.ofmap = align_up(uint64_t(a.residual) + sz.residual + kAlign);
   a.rd_lo = a.ifmap;
-  a.rd_hi = uint32_t(a.bias + sz.bias);
+  a.rd_hi = uint32_t(a.residual + sz.residual);
   a.wr_lo = a.ofmap;
   a.wr_hi = uint32_t(a.ofmap + sz.ofmap);
   p.dram_bytes = uint64_t(a.wr_hi) + kAlign;
@@ -179,12 +195,15 @@ std::vector<std::pair<uint32_t, uint32_t>> encode_descriptor(const LayerDesc& d,
   namespace c = csr;
   std::vector<std::pair<uint32_t, uint32_t>> w;
   uint32_t v = 0;
-  v = c::in_shape::c.put(0, uint32_t(d.cg));
-  v = c::in_shape::h.put(v, uint32_t(d.h));
+  v = c::channels::c.put(0, uint32_t(d.cg));
+  v = c::channels::m.put(v, uint32_t(d.mg));
+  w.emplace_back(c::kChannels, v);
+  w.emplace_back(c::kOutChannels, c::out_channels::total.put(0, uint32_t(d.out_channels)));
+  w.emplace_back(c::kResAddr, a.residual);
+  v = c::in_shape::h.put(0, uint32_t(d.h));
   v = c::in_shape::w.put(v, uint32_t(d.w));
   w.emplace_back(c::kInShape, v);
-  v = c::flt_shape::m.put(0, uint32_t(d.mg));
-  v = c::flt_shape::r.put(v, uint32_t(d.r));
+  v = c::flt_shape::r.put(0, uint32_t(d.r));
   v = c::flt_shape::s.put(v, uint32_t(d.s));
   v = c::flt_shape::batch.put(v, uint32_t(d.n));
   w.emplace_back(c::kFltShape, v);
@@ -193,11 +212,13 @@ std::vector<std::pair<uint32_t, uint32_t>> encode_descriptor(const LayerDesc& d,
   v = c::conv::groups.put(v, uint32_t(d.groups));
   v = c::conv::int8.put(v, d.prec == golden::Precision::kInt8 ? 1 : 0);
   v = c::conv::bias.put(v, d.bias ? 1 : 0);
+  v = c::conv::res.put(v, d.residual ? 1 : 0);
   w.emplace_back(c::kConv, v);
   v = c::output::shift.put(0, uint32_t(d.shift));
   v = c::output::relu.put(v, d.relu ? 1 : 0);
   v = c::output::pool_k.put(v, uint32_t(d.pool_k));
   v = c::output::pool_s.put(v, uint32_t(d.pool_s));
+  v = c::output::res_shift.put(v, uint32_t(d.res_shift));
   w.emplace_back(c::kOutput, v);
   v = c::out_shape::e.put(0, uint32_t(m.e));
   v = c::out_shape::f.put(v, uint32_t(m.f));
@@ -241,7 +262,7 @@ uint64_t watchdog_cycles(const cfg::HwConfig& hw, const LayerDesc& d, const Laye
 }
 
 struct LayerData {
-  golden::WordTensor x, w;
+  golden::WordTensor x, w, res;  // res: empty without a residual
   std::vector<int64_t> bias;
 };
 
@@ -257,6 +278,10 @@ LayerData random_layer_data(const LayerDesc& d, uint64_t seed) {
     std::uniform_int_distribution<int64_t> b(-(int64_t{1} << 20), int64_t{1} << 20);
     for (int i = 0; i < d.groups * d.mg; ++i) ld.bias.push_back(b(rng));
   }
+  if (d.residual) {
+    ld.res = random_words(golden::Shape4{d.n, d.groups * d.mg, d.conv_e(), d.conv_f()}, d.prec,
+                          i8 ? 127 : 4096, 0.2, rng);
+  }
   return ld;
 }
 
@@ -270,7 +295,7 @@ LayerReport run_layer_rtl(const LayerDesc& d, const RunOptions& opt) {
   rep.macs = d.macs();
   rep.active_pes = rep.map.active_pes(d);
   const LayerData ld = random_layer_data(d, opt.seed);
-  const golden::WordTensor expect = golden_layer(d, ld.x, ld.w, ld.bias, hw.acc_bits);
+  const golden::WordTensor expect = golden_layer(d, ld.x, ld.w, ld.bias, ld.res, hw.acc_bits);
   const LayerPlacement pl = place_layer(d, rep.map);
   const DramSizes sz = dram_sizes(d, rep.map);
   const auto t0 = std::chrono::steady_clock::now();
@@ -284,10 +309,12 @@ LayerReport run_layer_rtl(const LayerDesc& d, const RunOptions& opt) {
     store(h.dram(), pl.addrs.ifmap, pack_activations(ld.x));
     store(h.dram(), pl.addrs.weight, pack_weight_blobs(d, rep.map, ld.w));
     store(h.dram(), pl.addrs.bias, pack_bias_blobs(d, rep.map, ld.bias));
+    if (d.residual) store(h.dram(), pl.addrs.residual, pack_activations(ld.res));
     const LayerRunResult r = h.run_layer(encode_descriptor(d, rep.map, pl.addrs),
                                          watchdog_cycles(hw, d, rep.map, opt.dram));
     finish_report(h, r, {pl.addrs}, false, rep, hw);
-    compare_output(load_words(h.dram(), pl.addrs.ofmap, sz.ofmap), expect, rep);
+    compare_output(load_words(h.dram(), pl.addrs.ofmap, sz.ofmap), expect, rep, d.out_ctot(),
+                   true);
   });
   rep.sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.bitexact = rep.failure.empty() && rep.mismatches == 0;
@@ -356,31 +383,48 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
   }
   const std::vector<golden::WordTensor> gold = net::run_golden(net, data, input, hw.acc_bits);
 
-  // DRAM plan: the input, then per layer its weights, biases and output, each on its own
-  // pages. A layer may read everything below its output and writes only its output.
+  // DRAM plan: the tensors (0: the input; a concatenation is one tensor that several
+  // layers write at channel offsets), then per layer its weights and biases, each on its own
+  // pages. A layer may read all of DRAM and writes only its channels of its output tensor.
   uint64_t next = kAlign;
   auto alloc = [&next](uint64_t bytes) {
     const uint64_t at = next;
     next = align_up(next + std::max<uint64_t>(bytes, 8) + kAlign);
     return uint32_t(at);
   };
+  auto tensor_bytes = [](const golden::Shape4& t) {
+    return uint64_t(t.n) * t.c * t.h * ((uint64_t(t.w) + 3) / 4 * 4) * 2;
+  };
   const std::vector<uint16_t> input_image = pack_activations(input);
-  const uint32_t in_addr = alloc(input_image.size() * 2);
+  std::vector<golden::Shape4> tensors{input.shape};
+  for (const LoweredLayer& l : lowered) {
+    if (std::size_t(l.out_tensor) >= tensors.size()) tensors.resize(std::size_t(l.out_tensor) + 1);
+    tensors[std::size_t(l.out_tensor)] = l.tensor_shape;
+  }
+  std::vector<uint32_t> tensor_addr;
+  for (const golden::Shape4& t : tensors) tensor_addr.push_back(alloc(tensor_bytes(t)));
   std::vector<DramAddrs> addrs(lowered.size());
   std::vector<uint64_t> out_bytes(lowered.size());
   for (std::size_t i = 0; i < lowered.size(); ++i) {
-    const DramSizes sz = dram_sizes(lowered[i].desc, maps[i]);
+    const LoweredLayer& l = lowered[i];
+    const DramSizes sz = dram_sizes(l.desc, maps[i]);
     DramAddrs& a = addrs[i];
-    a.ifmap = lowered[i].input < 0 ? in_addr : addrs[std::size_t(lowered[i].input)].ofmap;
+    a.ifmap = tensor_addr[std::size_t(l.in_tensor)];
     a.weight = alloc(sz.weight);
     a.bias = alloc(sz.bias);
-    a.ofmap = alloc(sz.ofmap);
+    a.residual = l.res_tensor < 0 ? 0 : tensor_addr[std::size_t(l.res_tensor)];
+    const golden::Shape4& t = tensors[std::size_t(l.out_tensor)];
+    a.ofmap = uint32_t(tensor_addr[std::size_t(l.out_tensor)] +
+                       uint64_t(l.out_offset) * t.h * ((uint64_t(t.w) + 3) / 4 * 4) * 2);
     out_bytes[i] = sz.ofmap;
-    a.rd_lo = kAlign;
-    a.rd_hi = a.ofmap;
     a.wr_lo = a.ofmap;
     a.wr_hi = uint32_t(a.ofmap + sz.ofmap);
   }
+  for (DramAddrs& a : addrs) {
+    a.rd_lo = kAlign;
+    a.rd_hi = uint32_t(next);
+  }
+  const uint32_t in_addr = tensor_addr[0];
   DramKnobs knobs = opt.dram;
   const auto t0 = std::chrono::steady_clock::now();
   visit_top(hw, opt, [&](auto traits) {
@@ -411,8 +455,12 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
       finish_report(h, r, std::vector<DramAddrs>(addrs.begin(), addrs.begin() + long(i) + 1), false,
                     rep, hw);
       const std::vector<uint16_t> out_words = load_words(h.dram(), addrs[i].ofmap, out_bytes[i]);
-      compare_output(out_words, gold[std::size_t(l.last())], rep);
-      if (i + 1 == lowered.size()) nr.output = unpack_activations(out_words, l.out_shape);
+      compare_output(out_words, gold[std::size_t(l.last())], rep, l.tensor_shape.c);
+      if (i + 1 == lowered.size()) {
+        const golden::Shape4 t = l.tensor_shape;
+        nr.output = unpack_activations(
+            load_words(h.dram(), tensor_addr[std::size_t(l.out_tensor)], tensor_bytes(t)), t);
+      }
       rep.sim_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - l0).count();
       rep.bitexact = rep.failure.empty() && rep.mismatches == 0;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace rsnpu::tb {
@@ -100,12 +101,13 @@ std::vector<uint32_t> pack_bias_blobs(const LayerDesc& d, const LayerMap& m,
 
 golden::WordTensor golden_layer(const LayerDesc& d, const golden::WordTensor& x,
                                 const golden::WordTensor& w, const std::vector<int64_t>& bias,
-                                int acc_bits) {
+                                const golden::WordTensor& res, int acc_bits) {
   golden::ConvParams cp;
   cp.stride_h = cp.stride_w = d.stride;
   cp.pad_h = cp.pad_w = d.pad;
   cp.groups = d.groups;
-  const golden::AccTensor acc = golden::conv2d_acc(x, w, bias, cp, d.prec, acc_bits);
+  golden::AccTensor acc = golden::conv2d_acc(x, w, bias, cp, d.prec, acc_bits);
+  if (d.residual) golden::add_residual(acc, res, d.res_shift, acc_bits);
   golden::WordTensor out = golden::requantize(acc, golden::Requant{d.shift, d.prec, d.relu});
   if (d.pool_k == 0) return out;
   golden::PoolParams pp;
@@ -117,6 +119,12 @@ golden::WordTensor golden_layer(const LayerDesc& d, const golden::WordTensor& x,
 
 golden::WordTensor LoweredLayer::weights(const net::NetworkData& data) const {
   const golden::Shape4 want{desc.groups * desc.mg, desc.cg, desc.r, desc.s};
+  if (kind == LoweredKind::kAvgPool) return golden::WordTensor(want, int16_t(pool_weight));
+  if (kind == LoweredKind::kMaxPool) {
+    golden::WordTensor w(want, 0);
+    for (int c = 0; c < want.n; ++c) w.at(c, 0, desc.r / 2, desc.s / 2) = int16_t(pool_weight);
+    return w;
+  }
   if (std::size_t(weight_layer()) >= data.layers.size() ||
       data.layers[std::size_t(weight_layer())].weights.data.size() != want.size()) {
     throw std::invalid_argument(fmt::format("{}: the network data has no {} weights for layer {}",
@@ -127,7 +135,8 @@ golden::WordTensor LoweredLayer::weights(const net::NetworkData& data) const {
   return w;
 }
 
-const std::vector<int64_t>& LoweredLayer::bias(const net::NetworkData& data) const {
+std::vector<int64_t> LoweredLayer::bias(const net::NetworkData& data) const {
+  if (kind != LoweredKind::kConvFc) return {};
   if (std::size_t(weight_layer()) >= data.layers.size()) {
     throw std::invalid_argument(
         fmt::format("{}: the network data has no layer {}", name, weight_layer()));
@@ -187,24 +196,75 @@ LayerDesc lower_conv(const net::Network& net, const net::Layer& l, int batch, Fc
   return d;
 }
 
-void fuse_pool(const net::Network& net, const net::Layer& pool, LayerDesc& d) {
+// The square window and single stride of the output stage; throws naming the field.
+void check_square_pool(const net::Network& net, const net::Layer& pool) {
   const golden::PoolParams& p = pool.pool;
   if (p.kernel_h != p.kernel_w) {
     fail(net, pool, "kernel",
-         fmt::format("kernel {}x{}: the output stage pools square windows only", p.kernel_h,
+         fmt::format("kernel {}x{}: the accelerator pools square windows only", p.kernel_h,
                      p.kernel_w));
   }
   if (p.stride_h != p.stride_w) {
     fail(net, pool, "stride",
-         fmt::format("stride_h {} != stride_w {}: the output stage pools with one stride",
+         fmt::format("stride_h {} != stride_w {}: the accelerator pools with one stride",
                      p.stride_h, p.stride_w));
   }
-  if (p.pad_h != 0 || p.pad_w != 0) {
+  if (p.pad_h != p.pad_w) {
     fail(net, pool, "pad",
-         fmt::format("pad {}x{}: the output stage pools without padding", p.pad_h, p.pad_w));
+         fmt::format("pad_h {} != pad_w {}: the accelerator pads both directions alike",
+                     p.pad_h, p.pad_w));
   }
-  d.pool_k = p.kernel_h;
-  d.pool_s = p.stride_h;
+}
+
+// True when every word of layer i's output is >= 0 (ReLU, or pooling/concatenation of such).
+bool non_negative(const net::Network& net, int i) {
+  if (i < 0) return false;
+  const net::Layer& l = net.layers[std::size_t(i)];
+  switch (l.type) {
+    case net::LayerType::kConv:
+    case net::LayerType::kFc:
+      return l.relu;
+    case net::LayerType::kMaxPool:
+    case net::LayerType::kAvgPool:
+      return non_negative(net, l.input);
+    case net::LayerType::kConcat:
+      return std::all_of(l.inputs.begin(), l.inputs.end(),
+                         [&net](int r) { return non_negative(net, r); });
+  }
+  return false;
+}
+
+// A standalone pooling layer as a depthwise convolution over its input's C channels.
+LayerDesc lower_pool(const net::Network& net, const net::Layer& l, int batch) {
+  check_square_pool(net, l);
+  LayerDesc d;
+  d.n = batch;
+  d.prec = l.precision;
+  d.groups = l.in.c;
+  d.cg = d.mg = 1;
+  d.h = l.in.h;
+  d.w = l.in.w;
+  if (l.type == net::LayerType::kAvgPool) {
+    d.r = d.s = l.pool.kernel_h;
+    d.stride = l.pool.stride_h;
+    d.shift = l.shift;
+    return d;
+  }
+  const int pad = l.pool.pad_h;
+  if (pad > 0 && !non_negative(net, l.input)) {
+    fail(net, l, "pad",
+         fmt::format("pad {}: padded max pooling runs on the accelerator as zero padding, which "
+                     "is exact only for a non-negative input (a ReLU output); {} may be negative",
+                     pad,
+                     l.input < 0 ? std::string("the network input")
+                                 : fmt::format("layer {} \"{}\"", l.input,
+                                               net.layers[std::size_t(l.input)].name)));
+  }
+  d.r = d.s = 2 * pad + 1;  // identity filter; conv pad 2*pad yields the input padded by pad
+  d.pad = 2 * pad;
+  d.pool_k = l.pool.kernel_h;
+  d.pool_s = l.pool.stride_h;
+  return d;
 }
 
 }  // namespace
@@ -212,57 +272,112 @@ void fuse_pool(const net::Network& net, const net::Layer& pool, LayerDesc& d) {
 std::vector<LoweredLayer> lower_network(const net::Network& net, int batch, FcLowering fc) {
   if (batch < 1)
     throw net::NetworkError(fmt::format("{}: batch {} must be >= 1", net.origin, batch));
+  using net::LayerType;
   const std::size_t count = net.layers.size();
-  std::vector<int> readers(count, 0);
+  std::vector<int> readers(count, 0), concat_of(count, -1);
   for (const net::Layer& l : net.layers) {
-    if (l.input >= 0) ++readers[std::size_t(l.input)];
+    for (int r : l.inputs) {
+      if (r < 0) continue;
+      ++readers[std::size_t(r)];
+      if (l.type == LayerType::kConcat) concat_of[std::size_t(r)] = l.index;
+    }
+    if (l.has_residual() && l.residual >= 0) ++readers[std::size_t(l.residual)];
   }
-  // pool_of[i]: the maxpool fused into conv/fc layer i, or -1.
+  // pool_of[i]: the maxpool fused into conv/fc layer i, or -1. The output stage pools square
+  // windows with one stride, without padding, and not on top of a residual.
   std::vector<int> pool_of(count, -1);
   for (const net::Layer& l : net.layers) {
-    if (l.type != net::LayerType::kMaxPool || l.input < 0) continue;
+    if (l.type != LayerType::kMaxPool || l.input < 0) continue;
     const net::Layer& src = net.layers[std::size_t(l.input)];
-    if (src.type != net::LayerType::kMaxPool && readers[std::size_t(src.index)] == 1) {
+    const golden::PoolParams& p = l.pool;
+    if (src.has_weights() && !src.has_residual() && readers[std::size_t(src.index)] == 1 &&
+        p.pad_h == 0 && p.pad_w == 0 && p.kernel_h == p.kernel_w && p.stride_h == p.stride_w) {
       pool_of[std::size_t(src.index)] = l.index;
     }
   }
-  std::vector<int> lowered_of(count, -1);  // lowered layer whose output equals layer i's
+  // DRAM tensors: 0 the network input; tensor_of[i] holds layer i's output from channel
+  // offset_of[i] on.
+  std::vector<int> tensor_of(count, -1), offset_of(count, 0), lowered_of(count, -1);
+  std::vector<golden::Shape4> tensors{net.input.with_batch(batch)};
+  auto tensor_for = [&](int layer) {  // the tensor a lowered layer ending at 'layer' writes
+    const int cat = concat_of[std::size_t(layer)];
+    if (cat >= 0 && readers[std::size_t(layer)] == 1) {
+      if (tensor_of[std::size_t(cat)] < 0) {
+        tensor_of[std::size_t(cat)] = int(tensors.size());
+        tensors.push_back(net.layers[std::size_t(cat)].out.with_batch(batch));
+      }
+      int off = 0;
+      for (int r : net.layers[std::size_t(cat)].inputs) {
+        if (r == layer) break;
+        off += net.layers[std::size_t(r)].out.c;
+      }
+      return std::make_pair(tensor_of[std::size_t(cat)], off);
+    }
+    tensors.push_back(net.layers[std::size_t(layer)].out.with_batch(batch));
+    return std::make_pair(int(tensors.size()) - 1, 0);
+  };
+  auto src_tensor = [&](int layer) { return layer < 0 ? 0 : tensor_of[std::size_t(layer)]; };
   std::vector<LoweredLayer> out;
   for (const net::Layer& l : net.layers) {
-    if (l.type == net::LayerType::kMaxPool) {
-      if (lowered_of[std::size_t(l.index)] >= 0) continue;  // fused into its conv/fc
-      std::string why;
-      if (l.input < 0) {
-        why = "it reads the network input";
-      } else {
-        const net::Layer& src = net.layers[std::size_t(l.input)];
-        why = src.type == net::LayerType::kMaxPool
-                  ? fmt::format("it reads maxpool layer {} \"{}\"", src.index, src.name)
-                  : fmt::format("layer {} \"{}\" has {} readers", src.index, src.name,
-                                readers[std::size_t(src.index)]);
+    if (lowered_of[std::size_t(l.index)] >= 0) continue;  // a maxpool fused into its conv/fc
+    if (l.type == LayerType::kConcat) {
+      for (int r : l.inputs) {
+        const bool placed = r >= 0 && tensor_of[std::size_t(r)] >= 0 &&
+                            tensor_of[std::size_t(r)] == tensor_of[std::size_t(l.index)];
+        if (!placed) {
+          fail(net, l, "inputs",
+               fmt::format("{} cannot write its channels into the concatenation: the accelerator "
+                           "concatenates by placing the outputs of layers that nothing else reads "
+                           "(not the network input, not another concat)",
+                           r < 0 ? std::string("the network input")
+                                 : fmt::format("layer {} \"{}\"", r,
+                                               net.layers[std::size_t(r)].name)));
+        }
       }
-      fail(net, l, "",
-           fmt::format("a maxpool layer runs only fused into the conv or fc layer it reads, "
-                       "when no other layer reads that layer's output; {}",
-                       why));
+      continue;
     }
     LoweredLayer lo;
     lo.name = l.name;
-    lo.desc = lower_conv(net, l, batch, fc);
     lo.covers.push_back(l.index);
+    if (l.has_weights()) {
+      lo.desc = lower_conv(net, l, batch, fc);
+    } else {
+      lo.desc = lower_pool(net, l, batch);
+      lo.kind = l.type == LayerType::kAvgPool ? LoweredKind::kAvgPool : LoweredKind::kMaxPool;
+      lo.pool_weight = l.type == LayerType::kAvgPool ? l.avg_mult : 1;
+    }
+    lo.in_tensor = src_tensor(l.input);
     lo.input = l.input < 0 ? -1 : lowered_of[std::size_t(l.input)];
+    if (l.input >= 0 && lo.input < 0 && net.layers[std::size_t(l.input)].type == LayerType::kConcat) {
+      lo.input = lowered_of[std::size_t(net.layers[std::size_t(l.input)].inputs.front())];
+    }
+    if (l.has_residual()) {
+      lo.desc.residual = true;
+      lo.desc.res_shift = l.res_shift;
+      lo.res_tensor = src_tensor(l.residual);
+    }
     const int pool = pool_of[std::size_t(l.index)];
     if (pool >= 0) {
       const net::Layer& pl = net.layers[std::size_t(pool)];
-      fuse_pool(net, pl, lo.desc);
+      lo.desc.pool_k = pl.pool.kernel_h;
+      lo.desc.pool_s = pl.pool.stride_h;
       lo.name += "+" + pl.name;
       lo.covers.push_back(pool);
     }
     const net::Layer& last = net.layers[std::size_t(lo.last())];
-    const LayerDesc& d = lo.desc;
+    const auto [t, off] = tensor_for(lo.last());
+    lo.out_tensor = t;
+    lo.out_offset = off;
+    lo.tensor_shape = tensors[std::size_t(t)];
+    LayerDesc& d = lo.desc;
+    if (lo.tensor_shape.c != d.groups * d.mg) d.out_channels = lo.tensor_shape.c;
     lo.in_shape = golden::Shape4{batch, d.groups * d.cg, d.h, d.w};
     lo.out_shape = last.out.with_batch(batch);
-    lowered_of[std::size_t(lo.last())] = int(out.size());
+    for (int i : lo.covers) {
+      lowered_of[std::size_t(i)] = int(out.size());
+      tensor_of[std::size_t(i)] = t;
+      offset_of[std::size_t(i)] = off;
+    }
     out.push_back(std::move(lo));
   }
   return out;

@@ -35,11 +35,13 @@ std::vector<uint32_t> pack_bias_blobs(const LayerDesc& d, const LayerMap& m,
                                       const std::vector<int64_t>& bias);
 
 // What the hardware writes for the layer, from the golden library: conv2d_acc (groups,
-// stride, pad) -> requantize (shift, precision, ReLU) -> maxpool (pool_k, pool_s) when
-// pool_k > 0. x: N x G*Cg x H x W; w: [G*Mg][Cg][R][S]; bias: G*Mg values or empty.
+// stride, pad) -> + residual << res_shift when d.residual -> requantize (shift, precision,
+// ReLU) -> maxpool (pool_k, pool_s) when pool_k > 0. x: N x G*Cg x H x W; w:
+// [G*Mg][Cg][R][S]; bias: G*Mg values or empty; res: N x G*Mg x E x F (ignored without
+// d.residual).
 golden::WordTensor golden_layer(const LayerDesc& d, const golden::WordTensor& x,
                                 const golden::WordTensor& w, const std::vector<int64_t>& bias,
-                                int acc_bits);
+                                const golden::WordTensor& res, int acc_bits);
 
 // How a fully connected layer on an input of C x H x W becomes a convolution. Both use the
 // input's DRAM image and the fc weights' memory order unchanged.
@@ -49,28 +51,46 @@ enum class FcLowering {
                     // than H, since an activation row is padded on its own ([c][h][wp])
 };
 
-// One hardware layer of a network.
+// Where a hardware layer's weights come from.
+enum class LoweredKind {
+  kConvFc,       // a conv or fc layer of the network (its weights and biases)
+  kMaxPool,      // a standalone maxpool: depthwise identity conv (weight 1 at the centre of
+                 // a (2*pad+1)^2 filter, pad 2*pad: the input padded with zeros) + fused pool
+  kAvgPool,      // an avgpool: depthwise conv with every weight avg_mult, shift
+};
+
+// One hardware layer of a network. DRAM tensors: 0 is the network input, every other one
+// is written by lowered layers (several, at channel offsets, for a concatenation).
 struct LoweredLayer {
   std::string name;          // "conv1+pool1"
   LayerDesc desc;            // batch desc.n = the batch given to lower_network
-  std::vector<int> covers;   // network layer indices: the conv/fc, then a fused maxpool
-  int input = -1;            // lowered layer whose output this one reads; -1: network input
+  LoweredKind kind = LoweredKind::kConvFc;
+  std::vector<int> covers;   // network layer indices: the conv/fc/pool, then a fused maxpool
+  int input = -1;            // lowered layer that writes (the start of) the input; -1: none
+  int in_tensor = 0;         // DRAM tensor read
+  int out_tensor = 1;        // DRAM tensor written, channels [out_offset, out_offset + G*Mg)
+  int out_offset = 0;
+  int res_tensor = -1;       // DRAM tensor of the residual, -1: none
   golden::Shape4 in_shape;   // input as the hardware reads it: N x G*Cg x H x W
   golden::Shape4 out_shape;  // output: N x G*Mg x Ho x Wo
+  golden::Shape4 tensor_shape;  // out_tensor: N x desc.out_ctot() x Ho x Wo
+  int pool_weight = 0;          // kMaxPool: 1 (centre tap); kAvgPool: avg_mult (every tap)
 
   int weight_layer() const { return covers.front(); }  // the network layer with the weights
   int last() const { return covers.back(); }           // network layer whose output this one equals
   // Weights [G*Mg][Cg][R][S] (fc: reshaped; same memory order) and biases (G*Mg values, or
-  // empty) from the network's data.
+  // empty) from the network's data; the pooling kinds make theirs.
   golden::WordTensor weights(const net::NetworkData& data) const;
-  const std::vector<int64_t>& bias(const net::NetworkData& data) const;
+  std::vector<int64_t> bias(const net::NetworkData& data) const;
 };
 
-// Lowers every layer: conv -> one hardware layer; fc -> a convolution (see FcLowering); a
-// maxpool that reads a conv/fc whose output no other layer reads is fused into it. Throws
-// net::NetworkError naming the layer for anything else: a standalone maxpool, pooling with
-// padding or a non-square window or stride, a conv with different strides or pads in h and
-// w.
+// Lowers every layer: conv -> one hardware layer (with its residual tensor); fc -> a
+// convolution (see FcLowering); a maxpool without padding that reads a conv/fc whose output
+// no other layer reads is fused into it, any other maxpool and every avgpool become a
+// depthwise convolution (LoweredKind); a concat is no layer: its inputs write their
+// channels of its tensor. Throws net::NetworkError naming the layer for what the hardware
+// cannot run: non-square pooling, padded max pooling of a tensor that may be negative, a
+// concat input read by another layer too, a conv with different strides or pads in h and w.
 std::vector<LoweredLayer> lower_network(const net::Network& net, int batch = 1,
                                         FcLowering fc = FcLowering::kWholeInput);
 

@@ -34,9 +34,11 @@ int64_t LayerDesc::macs() const {
 
 std::string LayerDesc::str() const {
   std::string pool = pool_k == 0 ? "" : fmt::format(" pool {}/{}", pool_k, pool_s);
-  return fmt::format("N={} G={} Cg={} HxW={}x{} Mg={} RxS={}x{} U={} P={} {}{} shift={}{}{}", n,
+  std::string extra = out_channels == 0 ? "" : fmt::format(" out_channels={}", out_channels);
+  if (residual) extra += fmt::format(" residual<<{}", res_shift);
+  return fmt::format("N={} G={} Cg={} HxW={}x{} Mg={} RxS={}x{} U={} P={} {}{} shift={}{}{}{}", n,
                      groups, cg, h, w, mg, r, s, stride, pad, golden::to_string(prec),
-                     bias ? " bias" : "", shift, relu ? " relu" : "", pool);
+                     bias ? " bias" : "", shift, relu ? " relu" : "", pool, extra);
 }
 
 std::string LayerMap::str() const {
@@ -51,7 +53,9 @@ DramSizes dram_sizes(const LayerDesc& d, const LayerMap& m) {
   z.ifmap = uint64_t(d.n) * d.groups * d.cg * d.h * m.wp_in(d) * 2;
   z.weight = uint64_t(d.groups) * m.n_mt * m.n_ct * m.blob_words(d) * 2;
   z.bias = d.bias ? uint64_t(d.groups) * m.n_mt * m.bias_words() * 4 : 0;
-  z.ofmap = uint64_t(d.n) * d.groups * d.mg * m.ho * m.wp_out() * 2;
+  const uint64_t plane = uint64_t(m.ho) * m.wp_out() * 2;  // bytes of one channel
+  z.ofmap = (uint64_t(d.n - 1) * d.out_ctot() + uint64_t(d.groups) * d.mg) * plane;
+  z.residual = d.residual ? uint64_t(d.n) * d.groups * d.mg * plane : 0;
   return z;
 }
 
@@ -60,10 +64,12 @@ hw::CtrlErr check_layer_map(const cfg::HwConfig& hw, const LayerDesc& desc, cons
   using hw::CtrlErr;
   // The descriptor as the registers hold it.
   LayerDesc d = desc;
-  d.cg = truncate(d.cg, csr::in_shape::c);
+  d.cg = truncate(d.cg, csr::channels::c);
   d.h = truncate(d.h, csr::in_shape::h);
   d.w = truncate(d.w, csr::in_shape::w);
-  d.mg = truncate(d.mg, csr::flt_shape::m);
+  d.mg = truncate(d.mg, csr::channels::m);
+  d.out_channels = truncate(d.out_channels, csr::out_channels::total);
+  d.res_shift = truncate(d.res_shift, csr::output::res_shift);
   d.r = truncate(d.r, csr::flt_shape::r);
   d.s = truncate(d.s, csr::flt_shape::s);
   d.n = truncate(d.n, csr::flt_shape::batch);
@@ -102,7 +108,8 @@ hw::CtrlErr check_layer_map(const cfg::HwConfig& hw, const LayerDesc& desc, cons
     return (out - 1) * step + k <= in && in < out * step + k;
   };
   if (!window_ok(m.e, U, R, d.h + 2 * P) || !window_ok(m.f, U, S, d.w + 2 * P) ||
-      !window_ok(m.ho, ps, pk, m.e) || !window_ok(m.wo, ps, pk, m.f) || P >= R || P >= S) {
+      !window_ok(m.ho, ps, pk, m.e) || !window_ok(m.wo, ps, pk, m.f) || P >= R || P >= S ||
+      d.out_ctot() < d.groups * d.mg || (d.residual && d.pool_k != 0)) {
     return CtrlErr::kShape;
   }
 
@@ -141,13 +148,14 @@ hw::CtrlErr check_layer_map(const cfg::HwConfig& hw, const LayerDesc& desc, cons
     return base >= lo && uint64_t(base) + len <= hi;
   };
   if (misaligned(a.ifmap) || misaligned(a.weight) || misaligned(a.ofmap) ||
-      (d.bias && misaligned(a.bias))) {
+      (d.bias && misaligned(a.bias)) || (d.residual && misaligned(a.residual))) {
     return CtrlErr::kWindow;
   }
   if (!inside(a.ifmap, z.ifmap, a.rd_lo, a.rd_hi) ||
       !inside(a.weight, z.weight, a.rd_lo, a.rd_hi) ||
       (d.bias && !inside(a.bias, z.bias, a.rd_lo, a.rd_hi)) ||
-      !inside(a.ofmap, z.ofmap, a.wr_lo, a.wr_hi)) {
+      !inside(a.ofmap, z.ofmap, a.wr_lo, a.wr_hi) ||
+      (d.residual && !inside(a.residual, z.residual, a.rd_lo, a.rd_hi))) {
     return CtrlErr::kWindow;
   }
   return CtrlErr::kNone;
@@ -185,10 +193,13 @@ void validate(const cfg::HwConfig& hw, const LayerDesc& d) {
     int value, lo, hi;
   };
   const Range ranges[] = {
-      {"Cg (input channels per group)", d.cg, 1, field_max(csr::in_shape::c)},
+      {"Cg (input channels per group)", d.cg, 1, field_max(csr::channels::c)},
       {"H (input height)", d.h, 1, field_max(csr::in_shape::h)},
       {"W (input width)", d.w, 1, field_max(csr::in_shape::w)},
-      {"Mg (filters per group)", d.mg, 1, field_max(csr::flt_shape::m)},
+      {"Mg (filters per group)", d.mg, 1, field_max(csr::channels::m)},
+      {"output channels per image", d.out_channels, d.out_channels == 0 ? 0 : d.groups * d.mg,
+       field_max(csr::out_channels::total)},
+      {"residual shift", d.res_shift, 0, field_max(csr::output::res_shift)},
       {"R (filter height)", d.r, 1, field_max(csr::flt_shape::r)},
       {"S (filter width)", d.s, 1, field_max(csr::flt_shape::s)},
       {"N (batch)", d.n, 1, field_max(csr::flt_shape::batch)},
@@ -204,6 +215,10 @@ void validate(const cfg::HwConfig& hw, const LayerDesc& d) {
       throw MapError(fmt::format("layer {}: {} = {} outside the descriptor's range [{}, {}]",
                                  d.str(), f.name, f.value, f.lo, f.hi));
     }
+  }
+  if (d.residual && d.pool_k != 0) {
+    throw MapError(fmt::format("layer {}: a residual layer cannot pool (the residual is added "
+                               "to the convolution output)", d.str()));
   }
   if (d.pad >= d.r || d.pad >= d.s) {
     throw MapError(fmt::format("layer {}: pad P={} must be below the filter size R={} and S={}",
@@ -396,6 +411,16 @@ LayerDesc random_layer(const cfg::HwConfig& hw, uint64_t seed) {
     d.w = std::max(1, (f - 1) * d.stride + d.s - 2 * d.pad + uni(0, d.stride - 1));
     if (d.conv_e() < pk || d.conv_f() < pk) continue;
     if (d.macs() > kRandomLayerMaxMacs) continue;
+    // Concatenation and residual from their own stream, so the draws above stay as they were.
+    std::mt19937_64 extra(seed ^ 0xc0ffee5eedull);
+    auto x_uni = [&extra](int lo, int hi) {
+      return std::uniform_int_distribution<int>(lo, hi)(extra);
+    };
+    if (x_uni(0, 3) == 0) d.out_channels = d.groups * d.mg + x_uni(1, 5);
+    if (d.pool_k == 0 && x_uni(0, 2) == 0) {
+      d.residual = true;
+      d.res_shift = x_uni(0, 8);
+    }
     try {
       map_layer(hw, d);
       return d;

@@ -32,6 +32,16 @@ struct LayerDesc {
   int shift = 0;               // requantization shift: fractional bits dropped
   bool relu = false;           // ReLU after saturation
   int pool_k = 0, pool_s = 0;  // max pooling window and stride; pool_k 0: no pooling
+  // Concatenation: the output tensor has out_channels channels per image, of which the layer
+  // writes the first G*Mg from its base address (the host places it at a channel offset).
+  // 0: G*Mg.
+  int out_channels = 0;
+  // Residual: a N x G*Mg x E x F tensor whose words, shifted left by res_shift, are added
+  // to the accumulators before requantization (no pooling).
+  bool residual = false;
+  int res_shift = 0;
+
+  int out_ctot() const { return out_channels == 0 ? groups * mg : out_channels; }
 
   int pk() const { return pool_k == 0 ? 1 : pool_k; }  // effective window (1: none)
   int ps() const { return pool_k == 0 ? 1 : pool_s; }  // effective stride
@@ -89,14 +99,15 @@ struct DramSizes {
   uint64_t ifmap = 0;   // N*G*Cg*H*wp_in*2
   uint64_t weight = 0;  // G*n_mt*n_ct*blob_words*2
   uint64_t bias = 0;    // G*n_mt*bias_words*4 when the layer has a bias, else 0
-  uint64_t ofmap = 0;   // N*G*Mg*Ho*wp_out*2
+  uint64_t ofmap = 0;     // ((N-1)*out_ctot + G*Mg)*Ho*wp_out*2
+  uint64_t residual = 0;  // N*G*Mg*Ho*wp_out*2 when the layer has a residual, else 0
 };
 DramSizes dram_sizes(const LayerDesc& d, const LayerMap& m);
 
 // The DRAM fields of the descriptor: base byte addresses and the read/write windows
 // ([lo, hi), byte addresses).
 struct DramAddrs {
-  uint32_t ifmap = 0, weight = 0, bias = 0, ofmap = 0;
+  uint32_t ifmap = 0, weight = 0, bias = 0, ofmap = 0, residual = 0;
   uint32_t rd_lo = 0, rd_hi = 0, wr_lo = 0, wr_hi = 0;
 };
 

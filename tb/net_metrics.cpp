@@ -45,7 +45,10 @@ NetMetrics compute_metrics(const net::Network& net) {
         m.fc_macs += L.macs;
         break;
       case net::LayerType::kMaxPool:
+      case net::LayerType::kAvgPool:
         ++m.pool_layers;
+        break;
+      case net::LayerType::kConcat:
         break;
     }
   }
@@ -69,9 +72,16 @@ nlohmann::json metrics_json(const net::Network& net, const NetMetrics& m) {
       j["stride"] = {L.conv.stride_h, L.conv.stride_w};
       j["pad"] = {L.conv.pad_h, L.conv.pad_w};
       j["groups"] = L.conv.groups;
-    } else if (L.type == net::LayerType::kMaxPool) {
+    } else if (L.type == net::LayerType::kMaxPool || L.type == net::LayerType::kAvgPool) {
       j["window"] = {L.pool.kernel_h, L.pool.kernel_w};
       j["stride"] = {L.pool.stride_h, L.pool.stride_w};
+    } else if (L.type == net::LayerType::kConcat) {
+      nlohmann::json ins = nlohmann::json::array();
+      for (int r : L.inputs) ins.push_back(r < 0 ? "input" : net.layers[std::size_t(r)].name);
+      j["inputs"] = ins;
+    }
+    if (L.has_residual()) {
+      j["residual"] = L.residual < 0 ? "input" : net.layers[std::size_t(L.residual)].name;
     }
     layers.push_back(j);
   }
@@ -121,8 +131,11 @@ std::string si(int64_t v) {
 
 void print_metrics(const net::Network& net, const NetMetrics& m) {
   fmt::print("{}: {} layers\n", m.network, net.layers.size());
-  fmt::print("{:<10} {:<7} {:>15} {:>15} {:>7} {:>6} {:>6} {:>5} {:>12} {:>14}\n", "layer", "type",
-             "input CxHxW", "output CxHxW", "filter", "stride", "pad", "grp", "weights", "MACs");
+  std::size_t nw = 10;
+  for (const net::Layer& L : net.layers) nw = std::max(nw, L.name.size());
+  fmt::print("{:<{}} {:<7} {:>15} {:>15} {:>7} {:>6} {:>6} {:>5} {:>12} {:>14}\n", "layer", nw,
+             "type", "input CxHxW", "output CxHxW", "filter", "stride", "pad", "grp", "weights",
+             "MACs");
   for (const net::Layer& L : net.layers) {
     std::string filt = "-", stride = "-", pad = "-", grp = "-";
     if (L.type == net::LayerType::kConv) {
@@ -130,11 +143,12 @@ void print_metrics(const net::Network& net, const NetMetrics& m) {
       stride = fmt::format("{}", L.conv.stride_h);
       pad = fmt::format("{}", L.conv.pad_h);
       grp = fmt::format("{}", L.conv.groups);
-    } else if (L.type == net::LayerType::kMaxPool) {
+    } else if (L.type == net::LayerType::kMaxPool || L.type == net::LayerType::kAvgPool) {
       filt = fmt::format("{}x{}", L.pool.kernel_h, L.pool.kernel_w);
       stride = fmt::format("{}", L.pool.stride_h);
+      if (L.type == net::LayerType::kMaxPool) pad = fmt::format("{}", L.pool.pad_h);
     }
-    fmt::print("{:<10} {:<7} {:>15} {:>15} {:>7} {:>6} {:>6} {:>5} {:>12} {:>14}\n", L.name,
+    fmt::print("{:<{}} {:<7} {:>15} {:>15} {:>7} {:>6} {:>6} {:>5} {:>12} {:>14}\n", L.name, nw,
                net::to_string(L.type), L.in.str(), L.out.str(), filt, stride, pad, grp, L.weights,
                L.macs);
   }

@@ -29,6 +29,10 @@ const char* to_string(LayerType type) {
       return "fc";
     case LayerType::kMaxPool:
       return "maxpool";
+    case LayerType::kAvgPool:
+      return "avgpool";
+    case LayerType::kConcat:
+      return "concat";
   }
   return "?";
 }
@@ -41,7 +45,7 @@ golden::Shape4 Layer::weight_shape() const {
       return {m, in.c / conv.groups, r, s};
     case LayerType::kFc:
       return {m, int(in.size()), 1, 1};
-    case LayerType::kMaxPool:
+    default:
       break;
   }
   return {0, 0, 0, 0};
@@ -80,11 +84,17 @@ const std::vector<std::string> kInputFields = {"c", "h", "w", "frac"};
 const std::vector<std::string> kCommonFields = {"name", "type", "input", "description"};
 const std::vector<std::string> kConvFields = {
     "m",     "kernel", "r",      "s",    "stride", "stride_h", "stride_w", "pad",
-    "pad_h", "pad_w",  "groups", "relu", "bias",   "frac_w",   "frac_out", "precision"};
-const std::vector<std::string> kFcFields = {"m", "relu", "bias", "frac_w", "frac_out", "precision"};
+    "pad_h", "pad_w",  "groups", "relu", "bias",   "frac_w",   "frac_out", "precision",
+    "residual"};
+const std::vector<std::string> kFcFields = {"m",        "relu",      "bias",    "frac_w",
+                                            "frac_out", "precision", "residual"};
 const std::vector<std::string> kPoolFields = {
     "kernel", "kernel_h", "kernel_w", "stride", "stride_h", "stride_w", "pad", "pad_h", "pad_w"};
-const std::vector<std::string> kReservedTypes = {"concat", "add", "avgpool"};
+const std::vector<std::string> kAvgPoolFields = {"kernel", "kernel_h", "kernel_w",
+                                                 "stride", "stride_h", "stride_w"};
+const std::vector<std::string> kConcatFields = {"inputs"};
+const std::vector<std::string> kReservedTypes = {"add"};
+const std::vector<std::string> kTypes = {"conv", "fc", "maxpool", "avgpool", "concat"};
 
 std::string jquote(const std::string& s) { return json(s).dump(); }
 
@@ -490,6 +500,58 @@ void parse_maxpool(const Fields& f, Layer& L) {
   L.out = Shape3{L.in.c, e, fw};
 }
 
+// numerics.md section 4b: the multiplier and shift of an average over 'window' values.
+void avgpool_scale(Layer& L) {
+  const int64_t window = int64_t(L.pool.kernel_h) * L.pool.kernel_w;
+  const int64_t wmax = golden::word_max(L.precision);
+  for (int k = 30; k >= 0; --k) {
+    const int64_t mult = ((int64_t{1} << k) + window / 2) / window;
+    if (mult >= 1 && mult <= wmax) {
+      L.shift = k;
+      L.avg_mult = int(mult);
+      return;
+    }
+  }
+  L.shift = 0;
+  L.avg_mult = 1;  // window 1: the identity
+}
+
+void parse_avgpool(const Fields& f, Layer& L) {
+  const Ctx& ctx = f.ctx();
+  golden::PoolParams& p = L.pool;
+  std::tie(p.kernel_h, p.kernel_w) =
+      f.pair("kernel", "kernel_h", "kernel_w", 1, kMaxDim, std::nullopt);
+  std::tie(p.stride_h, p.stride_w) =
+      f.pair("stride", "stride_h", "stride_w", 1, kMaxDim, std::nullopt);
+  const bool square = f.has("kernel");
+  const int e = window_len(ctx, square ? "kernel" : "kernel_h", "kernel_h", p.kernel_h, L.in.h,
+                           p.stride_h, 0, "h");
+  const int fw = window_len(ctx, square ? "kernel" : "kernel_w", "kernel_w", p.kernel_w, L.in.w,
+                            p.stride_w, 0, "w");
+  L.out = Shape3{L.in.c, e, fw};
+}
+
+// Looks up a layer reference ("input" or an earlier layer's name) of field 'field'.
+int resolve_ref(const Ctx& ctx, const std::string& field, const std::string& ref,
+                const std::string& self, const std::map<std::string, int>& seen,
+                const std::vector<std::string>& seen_list,
+                const std::map<std::string, int>& all_names) {
+  if (ref == "input") return -1;
+  if (auto it = seen.find(ref); it != seen.end()) return it->second;
+  if (ref == self) {
+    ctx.fail(field, fmt::format("{} {} refers to the layer itself", field, jquote(ref)));
+  }
+  if (auto fwd = all_names.find(ref); fwd != all_names.end()) {
+    ctx.fail(field, fmt::format("{} {} refers to a later layer (layer {}); a layer must come "
+                                "after the layers it reads",
+                                field, jquote(ref), fwd->second));
+  }
+  std::vector<std::string> cands = seen_list;
+  cands.push_back("input");
+  ctx.fail(field, fmt::format("{} {} is not the name of an earlier layer nor \"input\"{}", field,
+                              jquote(ref), suggestion(ref, cands)));
+}
+
 Network build_network(const json& doc, const std::string& origin) {
   const Ctx top{origin, ""};
   if (!doc.is_object()) {
@@ -501,8 +563,8 @@ Network build_network(const json& doc, const std::string& origin) {
     top.fail("format", fmt::format("format {} is not \"rsnpu-net\"", jquote(format)));
   }
   const int version = tf.integer("version", INT32_MIN, INT32_MAX);
-  if (version != kFormatVersion) {
-    top.fail("version", fmt::format("version {} not supported (this build reads version {})",
+  if (version < 1 || version > kFormatVersion) {
+    top.fail("version", fmt::format("version {} not supported (this build reads versions 1 to {})",
                                     version, kFormatVersion));
   }
   tf.check_known(kTopFields, "the top level");
@@ -565,9 +627,18 @@ Network build_network(const json& doc, const std::string& origin) {
     // Type first: it decides which fields are allowed.
     const std::string type = f.string("type");
     if (std::find(kReservedTypes.begin(), kReservedTypes.end(), type) != kReservedTypes.end()) {
-      ctx.fail("type", fmt::format("type {} is reserved for later versions; not supported in "
-                                   "version {}",
-                                   jquote(type), kFormatVersion));
+      ctx.fail("type", fmt::format("type {} is reserved; a residual addition is the field "
+                                   "\"residual\" of a conv or fc layer (version 2)",
+                                   jquote(type)));
+    }
+    if ((type == "concat" || type == "avgpool") && version < 2) {
+      ctx.fail("type", fmt::format("type {} needs \"version\": 2 (the file says {})",
+                                   jquote(type), version));
+    }
+    if (f.has("residual") && version < 2) {
+      ctx.fail("residual", fmt::format("field \"residual\" needs \"version\": 2 (the file says "
+                                       "{})",
+                                       version));
     }
     const std::vector<std::string>* own = nullptr;
     if (type == "conv") {
@@ -579,10 +650,15 @@ Network build_network(const json& doc, const std::string& origin) {
     } else if (type == "maxpool") {
       L.type = LayerType::kMaxPool;
       own = &kPoolFields;
+    } else if (type == "avgpool") {
+      L.type = LayerType::kAvgPool;
+      own = &kAvgPoolFields;
+    } else if (type == "concat") {
+      L.type = LayerType::kConcat;
+      own = &kConcatFields;
     } else {
-      ctx.fail("type",
-               fmt::format("unknown type {}{}; version {} types: conv, fc, maxpool", jquote(type),
-                           suggestion(type, {"conv", "fc", "maxpool"}), kFormatVersion));
+      ctx.fail("type", fmt::format("unknown type {}{}; types: {}", jquote(type),
+                                   suggestion(type, kTypes), join(kTypes, ", ")));
     }
     std::vector<std::string> allowed = kCommonFields;
     allowed.insert(allowed.end(), own->begin(), own->end());
@@ -590,6 +666,11 @@ Network build_network(const json& doc, const std::string& origin) {
     if (own != &kConvFields) elsewhere.emplace_back("conv", &kConvFields);
     if (own != &kFcFields) elsewhere.emplace_back("fc", &kFcFields);
     if (own != &kPoolFields) elsewhere.emplace_back("maxpool", &kPoolFields);
+    if (own != &kAvgPoolFields) elsewhere.emplace_back("avgpool", &kAvgPoolFields);
+    if (own != &kConcatFields) elsewhere.emplace_back("concat", &kConcatFields);
+    if (L.type == LayerType::kConcat) {
+      allowed.erase(std::find(allowed.begin(), allowed.end(), "input"));
+    }
     f.check_known(allowed, fmt::format("a {} layer", type), elsewhere);
 
     // Name: unique, not the reserved "input".
@@ -604,38 +685,36 @@ Network build_network(const json& doc, const std::string& origin) {
     }
     (void)f.string("description", "");
 
-    // Input reference: default the previous layer.
-    if (f.has("input")) {
-      const std::string ref = f.string("input");
-      if (ref == "input") {
-        L.input = -1;
-      } else if (auto it = seen.find(ref); it != seen.end()) {
-        L.input = it->second;
-      } else if (ref == L.name) {
-        ctx.fail("input", fmt::format("input {} refers to the layer itself", jquote(ref)));
-      } else if (auto fwd = all_names.find(ref); fwd != all_names.end()) {
-        ctx.fail("input", fmt::format("input {} refers to a later layer (layer {}); a layer "
-                                      "must come after the layer it reads",
-                                      jquote(ref), fwd->second));
-      } else {
-        std::vector<std::string> cands = seen_list;
-        cands.push_back("input");
-        ctx.fail("input", fmt::format("input {} is not the name of an earlier layer nor "
-                                      "\"input\"{}",
-                                      jquote(ref), suggestion(ref, cands)));
+    // Input references: default the previous layer; a concat lists its inputs.
+    if (L.type == LayerType::kConcat) {
+      const json& ins = f.require("inputs");
+      if (!ins.is_array() || ins.size() < 2) {
+        ctx.fail("inputs", fmt::format("field \"inputs\" must be an array of at least two layer "
+                                       "names, got {}",
+                                       describe(ins)));
       }
+      for (const json& r : ins) {
+        if (!r.is_string()) {
+          ctx.fail("inputs", fmt::format("\"inputs\" must hold layer names, got {}", describe(r)));
+        }
+        L.inputs.push_back(resolve_ref(ctx, "inputs", r.get<std::string>(), L.name, seen,
+                                       seen_list, all_names));
+      }
+      L.input = L.inputs.front();
     } else {
-      L.input = L.index - 1;
+      L.input = f.has("input") ? resolve_ref(ctx, "input", f.string("input"), L.name, seen,
+                                             seen_list, all_names)
+                               : L.index - 1;
+      L.inputs = {L.input};
     }
 
-    Source src;
-    if (L.input < 0) {
-      src = Source{net.input, net.input_frac, net.precision, "the network input"};
-    } else {
-      const Layer& p = net.layers[std::size_t(L.input)];
-      src = Source{p.out, p.frac_out, p.precision,
-                   fmt::format("layer {} {}", p.index, jquote(p.name))};
-    }
+    auto source_of = [&](int ref) {
+      if (ref < 0) return Source{net.input, net.input_frac, net.precision, "the network input"};
+      const Layer& p = net.layers[std::size_t(ref)];
+      return Source{p.out, p.frac_out, p.precision,
+                    fmt::format("layer {} {}", p.index, jquote(p.name))};
+    };
+    Source src = source_of(L.input);
     L.in = src.shape;
     L.frac_in = src.frac;
 
@@ -651,10 +730,62 @@ Network build_network(const json& doc, const std::string& origin) {
         L.precision = src.prec;
         L.frac_out = L.frac_in;
         break;
+      case LayerType::kAvgPool:
+        parse_avgpool(f, L);
+        L.precision = src.prec;
+        L.frac_out = L.frac_in;
+        avgpool_scale(L);
+        break;
+      case LayerType::kConcat: {
+        // Same height, width, fractional bits and precision; channels add up.
+        int64_t channels = 0;
+        bool any8 = false, any16 = false;
+        for (int ref : L.inputs) {
+          const Source s = source_of(ref);
+          if (s.shape.h != src.shape.h || s.shape.w != src.shape.w) {
+            ctx.fail("inputs", fmt::format("{} is {} but {} is {}: concatenated tensors need the "
+                                           "same height and width",
+                                           s.what, s.shape.str(), src.what, src.shape.str()));
+          }
+          if (s.frac != src.frac) {
+            ctx.fail("inputs", fmt::format("{} has frac {} but {} has frac {}: concatenated "
+                                           "tensors need the same fractional bits",
+                                           s.what, s.frac, src.what, src.frac));
+          }
+          (s.prec == Precision::kInt8 ? any8 : any16) = true;
+          channels += s.shape.c;
+        }
+        if (channels > kMaxDim) {
+          ctx.fail("inputs", fmt::format("{} channels, more than {}", channels, kMaxDim));
+        }
+        // An int8 word is also an int16 word, not the other way round.
+        L.precision = any16 ? Precision::kInt16 : Precision::kInt8;
+        (void)any8;
+        L.frac_out = L.frac_in;
+        L.out = Shape3{int(channels), src.shape.h, src.shape.w};
+        check_tensor_size(ctx, "inputs", "the output", (long double)L.out.size());
+        break;
+      }
     }
-    if (L.type != LayerType::kMaxPool) {
+    if (L.has_weights()) {
       check_precision_chain(ctx, L, src);
       check_frac_and_shift(ctx, L, src);
+      if (f.has("residual")) {
+        L.residual = resolve_ref(ctx, "residual", f.string("residual"), L.name, seen, seen_list,
+                                 all_names);
+        const Source r = source_of(L.residual);
+        if (!(r.shape == L.out)) {
+          ctx.fail("residual", fmt::format("residual {} is {}, the layer's output is {}", r.what,
+                                           r.shape.str(), L.out.str()));
+        }
+        L.res_shift = L.frac_in + L.frac_w - r.frac;
+        if (L.res_shift < 0 || L.res_shift > kMaxShift) {
+          ctx.fail("residual", fmt::format("residual shift frac_in {} + frac_w {} - frac {} of {} "
+                                           "= {} outside [0, {}]",
+                                           L.frac_in, L.frac_w, r.frac, r.what, L.res_shift,
+                                           kMaxShift));
+        }
+      }
     }
 
     seen.emplace(L.name, L.index);
@@ -707,6 +838,24 @@ Network parse_network_file(const std::string& path) {
   return parse_network_string(ss.str(), path);
 }
 
+Network parse_network_file_as(const std::string& path, golden::Precision prec) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw NetworkError(path + ": cannot open the network description");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  const std::string origin = fmt::format("{} (as {})", path, golden::to_string(prec));
+  json doc = parse_json(ss.str(), path);
+  if (doc.is_object()) {
+    doc["precision"] = golden::to_string(prec);
+    if (doc.contains("layers") && doc["layers"].is_array()) {
+      for (json& l : doc["layers"]) {
+        if (l.is_object()) l.erase("precision");
+      }
+    }
+  }
+  return build_network(doc, origin);
+}
+
 NetworkData make_random_data(const Network& net, uint64_t seed) {
   NetworkData d;
   d.layers.resize(net.layers.size());
@@ -739,6 +888,17 @@ golden::WordTensor make_random_input(const Network& net, int batch, uint64_t see
       std::min<int64_t>(int64_t{1} << net.input_frac, golden::word_max(net.precision));
   for (int16_t& x : t.data) x = int16_t(uniform(g, -lim, lim));
   return t;
+}
+
+golden::WordTensor avgpool_golden(const Layer& L, const golden::WordTensor& in, int acc_bits) {
+  golden::ConvParams cp;
+  cp.stride_h = L.pool.stride_h;
+  cp.stride_w = L.pool.stride_w;
+  cp.groups = L.in.c;
+  const golden::WordTensor w(golden::Shape4{L.in.c, 1, L.pool.kernel_h, L.pool.kernel_w},
+                             int16_t(L.avg_mult));
+  return golden::requantize(golden::conv2d_acc(in, w, {}, cp, L.precision, acc_bits),
+                            golden::Requant{L.shift, L.precision, false});
 }
 
 std::vector<golden::WordTensor> run_golden(const Network& net, const NetworkData& data,
@@ -781,13 +941,32 @@ std::vector<golden::WordTensor> run_golden(const Network& net, const NetworkData
           data_fail(net, &L,
                     fmt::format("shift {} exceeds acc_bits - 1 = {}", L.shift, acc_bits - 1));
         }
-        const golden::AccTensor acc =
+        golden::AccTensor acc =
             L.type == LayerType::kConv
                 ? golden::conv2d_acc(in, ld.weights, ld.bias, L.conv, L.precision, acc_bits)
                 : golden::fc_acc(in, ld.weights, ld.bias, L.precision, acc_bits);
+        if (L.has_residual()) {
+          const golden::WordTensor& res =
+              L.residual < 0 ? input : outs[std::size_t(L.residual)];
+          golden::add_residual(acc, res, L.res_shift, acc_bits);
+        }
         out = golden::requantize(acc, L.requant());
-      } else {
+      } else if (L.type == LayerType::kMaxPool) {
         out = golden::maxpool(in, L.pool);
+      } else if (L.type == LayerType::kAvgPool) {
+        out = avgpool_golden(L, in, acc_bits);
+      } else {  // concat
+        out = golden::WordTensor(L.out.with_batch(n));
+        const std::size_t plane = std::size_t(L.out.h) * std::size_t(L.out.w);
+        int c0 = 0;
+        for (int ref : L.inputs) {
+          const golden::WordTensor& part = ref < 0 ? input : outs[std::size_t(ref)];
+          for (int b = 0; b < n; ++b) {
+            std::copy_n(&part.data[part.index(b, 0, 0, 0)], std::size_t(part.shape.c) * plane,
+                        &out.data[out.index(b, c0, 0, 0)]);
+          }
+          c0 += part.shape.c;
+        }
       }
     } catch (const std::invalid_argument& e) {
       data_fail(net, &L, std::string("golden model: ") + e.what());

@@ -13,8 +13,9 @@
 
 namespace rsnpu::net {
 
-// The one format version this parser reads.
-inline constexpr int kFormatVersion = 1;
+// The newest format version this parser reads (it reads every version from 1 up).
+// Version 2 adds concat, avgpool and the residual field of conv/fc.
+inline constexpr int kFormatVersion = 2;
 
 // Every problem with a network description (and with data handed to run_golden). The
 // message names the origin, the layer (0-based index and name) and the field, e.g.
@@ -30,8 +31,8 @@ class NetworkError : public std::runtime_error {
   std::string field_;
 };
 
-enum class LayerType { kConv, kFc, kMaxPool };
-const char* to_string(LayerType type);  // "conv" / "fc" / "maxpool"
+enum class LayerType { kConv, kFc, kMaxPool, kAvgPool, kConcat };
+const char* to_string(LayerType type);  // "conv" / "fc" / "maxpool" / "avgpool" / "concat"
 
 // Shape of one image's activations (batch N is a run option, not part of a network).
 struct Shape3 {
@@ -47,12 +48,23 @@ struct Layer {
   LayerType type = LayerType::kConv;
   int index = 0;   // position in Network::layers
   int input = -1;  // index of the layer whose output this layer reads; -1: the network input
+  // concat: every input, in channel order (input = inputs.front()); other types: {input}.
+  std::vector<int> inputs;
   Shape3 in, out;  // per image
 
   // conv: m filters of r x s over in.c / conv.groups channels. fc: m outputs (r = s = 1).
   int m = 0, r = 1, s = 1;
   golden::ConvParams conv;  // conv only (fc and maxpool: defaults)
-  golden::PoolParams pool;  // maxpool only
+  golden::PoolParams pool;  // maxpool and avgpool
+  // conv, fc: index of the layer (-1: the network input; -2: none) whose output, shifted left
+  // by res_shift = frac_in + frac_w - its frac, is added to the accumulators before
+  // requantization (a ResNet shortcut).
+  int residual = -2;
+  int res_shift = 0;
+  // avgpool: the sum of a window times avg_mult, requantized by 'shift' (numerics.md
+  // section 4b): avg_mult = round(2^shift / window), shift the largest that keeps avg_mult a
+  // word of the precision (at most 30).
+  int avg_mult = 0;
 
   // Operand and output precision. maxpool: the precision of its input (it passes words).
   golden::Precision precision = golden::Precision::kInt16;
@@ -63,10 +75,11 @@ struct Layer {
   // frac_out = frac_in.
   int frac_in = 0, frac_w = 0, frac_out = 0, shift = 0;
 
-  int64_t weights = 0;  // conv: m * (in.c/groups) * r * s; fc: m * in.size(); maxpool: 0
-  int64_t macs = 0;     // per image. conv: weights * out.h * out.w; fc: weights; maxpool: 0
+  int64_t weights = 0;  // conv: m * (in.c/groups) * r * s; fc: m * in.size(); others: 0
+  int64_t macs = 0;     // per image. conv: weights * out.h * out.w; fc: weights; others: 0
 
-  bool has_weights() const { return type != LayerType::kMaxPool; }
+  bool has_weights() const { return type == LayerType::kConv || type == LayerType::kFc; }
+  bool has_residual() const { return residual != -2; }
   // Weight tensor shape: conv M x C/groups x R x S, fc M x K x 1 x 1 (K = in.size()).
   golden::Shape4 weight_shape() const;
   golden::Requant requant() const { return {shift, precision, relu}; }
@@ -92,6 +105,10 @@ struct Network {
 Network parse_network_file(const std::string& path);
 Network parse_network_string(const std::string& text, const std::string& origin);
 
+// The same file with every layer in 'prec' (the top-level precision set, per-layer
+// "precision" fields removed), parsed and validated again; the origin says so.
+Network parse_network_file_as(const std::string& path, golden::Precision prec);
+
 // Weights and biases of a network, one entry per layer (maxpool: empty).
 struct LayerData {
   golden::WordTensor weights;  // Layer::weight_shape()
@@ -113,10 +130,15 @@ NetworkData make_random_data(const Network& net, uint64_t seed);
 // [-L, L] with L = min(2^input_frac, word_max) (about [-1, 1] in real terms).
 golden::WordTensor make_random_input(const Network& net, int batch, uint64_t seed);
 
-// Runs the network on the golden model: conv -> conv2d_acc + requantize, fc -> fc_acc +
-// requantize (with the layer's shift, precision and ReLU), maxpool -> golden::maxpool.
+// Runs the network on the golden model: conv -> conv2d_acc (+ residual) + requantize, fc ->
+// fc_acc (+ residual) + requantize (with the layer's shift, precision and ReLU), maxpool ->
+// golden::maxpool, avgpool -> avgpool_golden, concat -> channels of the inputs in order.
 // Returns every layer's output (N x C x H x W), in layer order. Throws NetworkError if the
 // input or the data do not fit the network or a shift exceeds acc_bits - 1.
+// Average pooling as the format defines it: a depthwise convolution with every weight
+// avg_mult (stride, no padding), requantized by the layer's shift without ReLU.
+golden::WordTensor avgpool_golden(const Layer& L, const golden::WordTensor& in, int acc_bits);
+
 std::vector<golden::WordTensor> run_golden(const Network& net, const NetworkData& data,
                                            const golden::WordTensor& input, int acc_bits);
 

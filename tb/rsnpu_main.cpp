@@ -260,6 +260,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 255));
   run->add_option("-s,--seed", run_o.seed, "Seed of weights, biases and input")
       ->capture_default_str();
+  run->add_option("-p,--precision", run_o.precision,
+                  "Run every layer in this precision (default: as the description says)")
+      ->check(CLI::IsMember({"int8", "int16"}));
+  run->add_option("--last-layer", run_o.last_layer,
+                  "Run the layers up to this one (e.g. conv5: AlexNet CONV1-5)");
   run->add_option("--dram-latency", run_o.dram.read_latency, "DRAM read latency, cycles")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));

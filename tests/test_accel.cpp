@@ -156,18 +156,24 @@ TEST(Accel, MapperRejectsWithAClearMessage) {
 }
 
 // A network that cannot map is refused before any simulation, naming the network, the
-// configuration and the lowered layer (AlexNet's fc6: 4096 filters > the 4095 of FLT_SHAPE.m).
+// configuration and the lowered layer (a 13-row filter on eyeriss's 12 PE rows).
 TEST(Accel, UnmappableNetworkNamesItsLayer) {
-  const auto net =
-      rsnpu::net::parse_network_file(std::string(RSNPU_SOURCE_DIR) + "/networks/alexnet.json");
+  const auto net = rsnpu::net::parse_network_string(
+      R"({"format": "rsnpu-net", "version": 1, "name": "tall", "precision": "int16",
+          "input": {"c": 1, "h": 32, "w": 32, "frac": 8},
+          "layers": [{"name": "ok", "type": "conv", "m": 4, "kernel": 3, "frac_w": 8,
+                      "frac_out": 8},
+                     {"name": "tall13", "type": "conv", "m": 4, "r": 13, "s": 3, "frac_w": 8,
+                      "frac_out": 8}]})",
+      "tall.json");
   RunOptions o;
   o.config = "eyeriss";
   try {
     run_network_rtl(net, 1, o);
-    FAIL() << "alexnet must not map on eyeriss";
+    FAIL() << "a 13-row filter must not map on eyeriss";
   } catch (const MapError& e) {
     const std::string msg = e.what();
-    for (const char* part : {"alexnet on eyeriss", "\"fc6\"", "4096"}) {
+    for (const char* part : {"tall on eyeriss", "\"tall13\"", "R=13", "12 PE rows"}) {
       EXPECT_NE(msg.find(part), std::string::npos) << msg;
     }
   }

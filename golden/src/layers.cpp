@@ -272,6 +272,21 @@ AccTensor fc_acc(const WordTensor& in, const WordTensor& weights, const std::vec
   return acc;
 }
 
+void add_residual(AccTensor& acc, const WordTensor& res, int shift, int acc_bits) {
+  check_acc_bits("add_residual", acc_bits);
+  if (!(res.shape == acc.shape) || res.data.size() != acc.data.size()) {
+    throw std::invalid_argument("add_residual: residual " + res.shape.str() +
+                                " does not match the accumulators " + acc.shape.str());
+  }
+  if (shift < 0 || shift > 31) {
+    throw std::invalid_argument("add_residual: shift " + std::to_string(shift) +
+                                " outside [0, 31]");
+  }
+  for (std::size_t i = 0; i < acc.data.size(); ++i) {
+    acc.data[i] = wrap(acc.data[i] + int64_t(res.data[i]) * (int64_t{1} << shift), acc_bits);
+  }
+}
+
 WordTensor requantize(const AccTensor& acc, const Requant& rq) {
   check_tensor("requantize", "input", acc.shape, acc.data.size());
   WordTensor out(acc.shape);

@@ -56,6 +56,11 @@ void check_trainable(const net::Network& net) {
     if (L.input != L.index - 1) {
       model_fail(net, &L, fmt::format("reads layer {}; the float model needs a chain", L.input));
     }
+    if (L.type == LayerType::kAvgPool || L.type == LayerType::kConcat || L.has_residual()) {
+      model_fail(net, &L,
+                 fmt::format("{}: the float model trains chains of conv, fc and maxpool only",
+                             L.has_residual() ? "residual" : net::to_string(L.type)));
+    }
     if (L.type == LayerType::kConv && L.conv.groups != 1) {
       model_fail(net, &L,
                  fmt::format("groups {}: the float model trains groups = 1 only", L.conv.groups));

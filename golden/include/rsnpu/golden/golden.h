@@ -89,6 +89,11 @@ AccTensor conv2d_acc(const WordTensor& in, const WordTensor& weights,
 AccTensor fc_acc(const WordTensor& in, const WordTensor& weights, const std::vector<int64_t>& bias,
                  Precision prec, int acc_bits);
 
+// Residual addition before requantization: acc += res << shift (res: words of the same
+// shape, taken as 16-bit values; INT8 words are sign-extended), wrapped to acc_bits.
+// shift in [0, 31]; throws std::invalid_argument on a shape mismatch.
+void add_residual(AccTensor& acc, const WordTensor& res, int shift, int acc_bits);
+
 WordTensor requantize(const AccTensor& acc, const Requant& rq);
 
 struct PoolParams {
