@@ -284,8 +284,8 @@ module rsnpu_layer_ctrl (
   // -------------------------------------------------------------------------------------
   typedef enum logic [4:0] {
     StIdle, StCheck, StTile, StBiasCmd, StBiasWait, StSetup, StWgtCmd, StWgtWait, StIfmCmd,
-    StIfmWait, StRoute, StStart, StRun, StWbStart, StWbCmd, StWbWait, StNext, StDone,
-    StResCmd, StResWait, StResDrain
+    StIfmWait, StRoute, StStart, StRun, StWbStart, StChanCmd, StChanWait, StNext, StDone,
+    StResDrain
   } state_e;
 
   state_e state_d, state_q;
@@ -301,6 +301,7 @@ module rsnpu_layer_ctrl (
   logic [31:0] cmd_addr_d, cmd_addr_q;
   logic [15:0] line_d, line_q;       // buffer line the next DMA beat goes to
   logic [1:0] dst_d, dst_q;          // 0 filters, 1 ifmaps, 2 biases, 3 residual rows
+  logic chan_wr_d, chan_wr_q;        // per-filter DMA loop: 1 write back, 0 residual rows
   logic arr_done_d, arr_done_q, arr_err_d, arr_err_q;
   logic [rsnpu_pkg::PeRowIdxW-1:0] rrow_d, rrow_q;
   logic [rsnpu_pkg::PeColIdxW-1:0] rcol_d, rcol_q;
@@ -347,6 +348,7 @@ module rsnpu_layer_ctrl (
     in_chan_d = in_chan_q; out_chan_d = out_chan_q; res_chan_d = res_chan_q;
     wblob_d = wblob_q; mt_wbase_d = mt_wbase_q; bias_addr_d = bias_addr_q;
     idx_d = idx_q; cmd_addr_d = cmd_addr_q; line_d = line_q; dst_d = dst_q;
+    chan_wr_d = chan_wr_q;
     arr_done_d = arr_done_q || arr_done_i;
     arr_err_d = arr_err_q || (arr_done_i && arr_err_i);
     rrow_d = rrow_q; rcol_d = rcol_q; rr_d = rr_q; rk_tag_d = rk_tag_q; rcol_u_d = rcol_u_q;
@@ -437,32 +439,9 @@ module rsnpu_layer_ctrl (
         idx_d = '0;
         cmd_addr_d = 32'(a_res + ((64'(res_chan_q) + 64'(m0_q)) * ho + 64'(po0_q)) * wp_out *
                          64'd2);
-        state_d = (res_en && ct_q == '0) ? StResCmd : StWgtCmd;
-      end
-      // Residual rows of each filter of the tile (first channel tile of a strip only).
-      StResCmd: begin
-        dma_cmd_valid_o = !res_busy_i;
-        dma_cmd_addr_o = cmd_addr_q;
-        dma_cmd_beats_o = ofm_beats_q;
-        dst_d = 2'd3;
-        if (!res_busy_i && dma_cmd_ready_i) begin
-          res_start_o = 1'b1;
-          state_d = StResWait;
-        end
-      end
-      StResWait: begin
-        if (dma_done_i) begin
-          idx_d = idx_q + 12'd1;
-          cmd_addr_d = cmd_addr_q + 32'(ho * wp_out * 64'd2);
-          if (dma_err_i) begin
-            err_d = rsnpu_pkg::CtrlErrDma;
-            state_d = StDone;
-          end else if (idx_q + 12'd1 == 12'(mn_q)) begin
-            state_d = StResDrain;
-          end else begin
-            state_d = StResCmd;
-          end
-        end
+        // Residual rows of each filter of the tile (first channel tile of a strip only).
+        chan_wr_d = 1'b0;
+        state_d = (res_en && ct_q == '0) ? StChanCmd : StWgtCmd;
       end
       StResDrain: begin
         if (!res_busy_i) begin
@@ -556,18 +535,24 @@ module rsnpu_layer_ctrl (
         wb_start_o = 1'b1;
         idx_d = '0;
         cmd_addr_d = ofm_addr_q;
-        state_d = StWbCmd;
+        chan_wr_d = 1'b1;
+        state_d = StChanCmd;
       end
-      StWbCmd: begin
-        dma_cmd_valid_o = 1'b1;
-        dma_cmd_write_o = 1'b1;
+      // One DMA command per filter of the tile: prow rows of wp_out words, a channel apart;
+      // output rows to DRAM (write back) or residual rows into the residual loader, which
+      // takes a new filter only when it has written the previous one.
+      StChanCmd: begin
+        dma_cmd_valid_o = chan_wr_q || !res_busy_i;
+        dma_cmd_write_o = chan_wr_q;
         dma_cmd_addr_o = cmd_addr_q;
         dma_cmd_beats_o = ofm_beats_q;
-        if (dma_cmd_ready_i) begin
-          state_d = StWbWait;
+        if (!chan_wr_q) dst_d = 2'd3;
+        if (dma_cmd_valid_o && dma_cmd_ready_i) begin
+          res_start_o = !chan_wr_q;
+          state_d = StChanWait;
         end
       end
-      StWbWait: begin
+      StChanWait: begin
         if (dma_done_i) begin
           idx_d = idx_q + 12'd1;
           cmd_addr_d = cmd_addr_q + 32'(ho * wp_out * 64'd2);
@@ -575,9 +560,9 @@ module rsnpu_layer_ctrl (
             err_d = rsnpu_pkg::CtrlErrDma;
             state_d = StDone;
           end else if (idx_q + 12'd1 == 12'(mn_q)) begin
-            state_d = StNext;
+            state_d = chan_wr_q ? StNext : StResDrain;
           end else begin
-            state_d = StWbCmd;
+            state_d = StChanCmd;
           end
         end
       end
@@ -720,7 +705,7 @@ module rsnpu_layer_ctrl (
       m0_q <= '0; po0_q <= '0; c0_q <= '0;
       in_chan_q <= '0; out_chan_q <= '0; res_chan_q <= '0;
       wblob_q <= '0; mt_wbase_q <= '0; bias_addr_q <= '0;
-      idx_q <= '0; cmd_addr_q <= '0; line_q <= '0; dst_q <= '0;
+      idx_q <= '0; cmd_addr_q <= '0; line_q <= '0; dst_q <= '0; chan_wr_q <= 1'b0;
       arr_done_q <= 1'b0; arr_err_q <= 1'b0;
       rrow_q <= '0; rcol_q <= '0; rr_q <= '0; rk_tag_q <= '0; rcol_u_q <= '0;
       for (int i = 0; i <= rsnpu_pkg::PsumSpadWords; i++) begin
@@ -738,6 +723,7 @@ module rsnpu_layer_ctrl (
       in_chan_q <= in_chan_d; out_chan_q <= out_chan_d; res_chan_q <= res_chan_d;
       wblob_q <= wblob_d; mt_wbase_q <= mt_wbase_d; bias_addr_q <= bias_addr_d;
       idx_q <= idx_d; cmd_addr_q <= cmd_addr_d; line_q <= line_d; dst_q <= dst_d;
+      chan_wr_q <= chan_wr_d;
       arr_done_q <= arr_done_d; arr_err_q <= arr_err_d;
       rrow_q <= rrow_d; rcol_q <= rcol_d; rr_q <= rr_d; rk_tag_q <= rk_tag_d;
       rcol_u_q <= rcol_u_d;

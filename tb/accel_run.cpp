@@ -117,13 +117,27 @@ void compare_output(const std::vector<uint16_t>& got, const golden::WordTensor& 
   }
 }
 
-// The first DRAM range written outside all of the output windows [wr_lo, wr_hi) in
-// 'windows', if any.
+// The first DRAM range written outside the union of the output windows [wr_lo, wr_hi) in
+// 'windows', if any. The DRAM model merges adjacent writes, and the layers of a
+// concatenation write adjacent windows, so a written range is checked against the merged
+// windows, not against each one alone.
 std::optional<std::pair<uint64_t, uint64_t>> write_outside(const sim::AxiDram& dram,
                                                            const std::vector<DramAddrs>& windows) {
+  std::vector<std::pair<uint64_t, uint64_t>> merged;
+  for (const DramAddrs& a : windows) merged.emplace_back(a.wr_lo, a.wr_hi);
+  std::sort(merged.begin(), merged.end());
+  std::size_t k = 0;
+  for (std::size_t i = 1; i < merged.size(); ++i) {
+    if (merged[i].first <= merged[k].second) {
+      merged[k].second = std::max(merged[k].second, merged[i].second);
+    } else {
+      merged[++k] = merged[i];
+    }
+  }
+  if (!merged.empty()) merged.resize(k + 1);
   for (const auto& [lo, hi] : dram.written_ranges()) {
-    const bool inside = std::any_of(windows.begin(), windows.end(), [lo = lo, hi = hi](auto& a) {
-      return lo >= a.wr_lo && hi <= a.wr_hi;
+    const bool inside = std::any_of(merged.begin(), merged.end(), [lo = lo, hi = hi](auto& w) {
+      return lo >= w.first && hi <= w.second;
     });
     if (!inside) return std::make_pair(lo, hi);
   }

@@ -295,9 +295,9 @@ std::vector<LoweredLayer> lower_network(const net::Network& net, int batch, FcLo
       pool_of[std::size_t(src.index)] = l.index;
     }
   }
-  // DRAM tensors: 0 the network input; tensor_of[i] holds layer i's output from channel
-  // offset_of[i] on.
-  std::vector<int> tensor_of(count, -1), offset_of(count, 0), lowered_of(count, -1);
+  // DRAM tensors: 0 the network input; tensor_of[i] holds layer i's output (at a channel
+  // offset when it is part of a concatenation).
+  std::vector<int> tensor_of(count, -1), lowered_of(count, -1);
   std::vector<golden::Shape4> tensors{net.input.with_batch(batch)};
   auto tensor_for = [&](int layer) {  // the tensor a lowered layer ending at 'layer' writes
     const int cat = concat_of[std::size_t(layer)];
@@ -376,7 +376,6 @@ std::vector<LoweredLayer> lower_network(const net::Network& net, int batch, FcLo
     for (int i : lo.covers) {
       lowered_of[std::size_t(i)] = int(out.size());
       tensor_of[std::size_t(i)] = t;
-      offset_of[std::size_t(i)] = off;
     }
     out.push_back(std::move(lo));
   }

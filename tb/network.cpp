@@ -471,20 +471,29 @@ void parse_fc(const Fields& f, Layer& L, Precision def_prec) {
   L.macs = L.weights;
 }
 
-void parse_maxpool(const Fields& f, Layer& L) {
+// The window, stride and (when 'padded') pad of a pooling layer into L.pool, and the output
+// shape into L.out. No default stride: frameworks disagree (Caffe 1, PyTorch the kernel).
+void parse_pool_window(const Fields& f, Layer& L, bool padded) {
   const Ctx& ctx = f.ctx();
   golden::PoolParams& p = L.pool;
   std::tie(p.kernel_h, p.kernel_w) =
       f.pair("kernel", "kernel_h", "kernel_w", 1, kMaxDim, std::nullopt);
-  // No default stride: frameworks disagree (Caffe 1, PyTorch the kernel size).
   std::tie(p.stride_h, p.stride_w) =
       f.pair("stride", "stride_h", "stride_w", 1, kMaxDim, std::nullopt);
-  std::tie(p.pad_h, p.pad_w) = f.pair("pad", "pad_h", "pad_w", 0, kMaxDim, 0);
+  p.pad_h = p.pad_w = 0;
+  if (padded) std::tie(p.pad_h, p.pad_w) = f.pair("pad", "pad_h", "pad_w", 0, kMaxDim, 0);
   const bool square = f.has("kernel");
   const int e = window_len(ctx, square ? "kernel" : "kernel_h", "kernel_h", p.kernel_h, L.in.h,
                            p.stride_h, p.pad_h, "h");
   const int fw = window_len(ctx, square ? "kernel" : "kernel_w", "kernel_w", p.kernel_w, L.in.w,
                             p.stride_w, p.pad_w, "w");
+  L.out = Shape3{L.in.c, e, fw};
+}
+
+void parse_maxpool(const Fields& f, Layer& L) {
+  const Ctx& ctx = f.ctx();
+  parse_pool_window(f, L, true);
+  const golden::PoolParams& p = L.pool;
   // numerics.md section 4: a window with no valid position is illegal.
   const bool sym = f.has("pad");
   if (p.pad_h >= p.kernel_h) {
@@ -497,38 +506,25 @@ void parse_maxpool(const Fields& f, Layer& L) {
              fmt::format("pad_w {} >= kernel_w {}: the first window would cover only padding",
                          p.pad_w, p.kernel_w));
   }
-  L.out = Shape3{L.in.c, e, fw};
 }
 
-// numerics.md section 4b: the multiplier and shift of an average over 'window' values.
+// numerics.md section 4b: the multiplier and shift of an average over 'window' values: the
+// largest k <= 30 whose multiplier is a word of the precision and cannot overflow the 32-bit
+// accumulator (window * word_max * mult < 2^31). k = 0, mult = 1 always qualifies for a
+// window of 1 or 2 values; a larger window finds a k first.
 void avgpool_scale(Layer& L) {
   const int64_t window = int64_t(L.pool.kernel_h) * L.pool.kernel_w;
   const int64_t wmax = golden::word_max(L.precision);
   for (int k = 30; k >= 0; --k) {
     const int64_t mult = ((int64_t{1} << k) + window / 2) / window;
-    if (mult >= 1 && mult <= wmax) {
+    if (mult >= 1 && mult <= wmax && window * wmax * mult <= (int64_t{1} << 31) - 1) {
       L.shift = k;
       L.avg_mult = int(mult);
       return;
     }
   }
   L.shift = 0;
-  L.avg_mult = 1;  // window 1: the identity
-}
-
-void parse_avgpool(const Fields& f, Layer& L) {
-  const Ctx& ctx = f.ctx();
-  golden::PoolParams& p = L.pool;
-  std::tie(p.kernel_h, p.kernel_w) =
-      f.pair("kernel", "kernel_h", "kernel_w", 1, kMaxDim, std::nullopt);
-  std::tie(p.stride_h, p.stride_w) =
-      f.pair("stride", "stride_h", "stride_w", 1, kMaxDim, std::nullopt);
-  const bool square = f.has("kernel");
-  const int e = window_len(ctx, square ? "kernel" : "kernel_h", "kernel_h", p.kernel_h, L.in.h,
-                           p.stride_h, 0, "h");
-  const int fw = window_len(ctx, square ? "kernel" : "kernel_w", "kernel_w", p.kernel_w, L.in.w,
-                            p.stride_w, 0, "w");
-  L.out = Shape3{L.in.c, e, fw};
+  L.avg_mult = 1;
 }
 
 // Looks up a layer reference ("input" or an earlier layer's name) of field 'field'.
@@ -731,7 +727,7 @@ Network build_network(const json& doc, const std::string& origin) {
         L.frac_out = L.frac_in;
         break;
       case LayerType::kAvgPool:
-        parse_avgpool(f, L);
+        parse_pool_window(f, L, false);
         L.precision = src.prec;
         L.frac_out = L.frac_in;
         avgpool_scale(L);
@@ -739,7 +735,7 @@ Network build_network(const json& doc, const std::string& origin) {
       case LayerType::kConcat: {
         // Same height, width, fractional bits and precision; channels add up.
         int64_t channels = 0;
-        bool any8 = false, any16 = false;
+        bool any16 = false;
         for (int ref : L.inputs) {
           const Source s = source_of(ref);
           if (s.shape.h != src.shape.h || s.shape.w != src.shape.w) {
@@ -752,7 +748,7 @@ Network build_network(const json& doc, const std::string& origin) {
                                            "tensors need the same fractional bits",
                                            s.what, s.frac, src.what, src.frac));
           }
-          (s.prec == Precision::kInt8 ? any8 : any16) = true;
+          any16 = any16 || s.prec == Precision::kInt16;
           channels += s.shape.c;
         }
         if (channels > kMaxDim) {
@@ -760,7 +756,6 @@ Network build_network(const json& doc, const std::string& origin) {
         }
         // An int8 word is also an int16 word, not the other way round.
         L.precision = any16 ? Precision::kInt16 : Precision::kInt8;
-        (void)any8;
         L.frac_out = L.frac_in;
         L.out = Shape3{int(channels), src.shape.h, src.shape.w};
         check_tensor_size(ctx, "inputs", "the output", (long double)L.out.size());

@@ -62,8 +62,8 @@ struct Layer {
   int residual = -2;
   int res_shift = 0;
   // avgpool: the sum of a window times avg_mult, requantized by 'shift' (numerics.md
-  // section 4b): avg_mult = round(2^shift / window), shift the largest that keeps avg_mult a
-  // word of the precision (at most 30).
+  // section 4b): avg_mult = round(2^shift / window), shift the largest (at most 30) that
+  // keeps avg_mult a word of the precision and window * word_max * avg_mult below 2^31.
   int avg_mult = 0;
 
   // Operand and output precision. maxpool: the precision of its input (it passes words).
