@@ -31,6 +31,19 @@ def liberty_cells(path):
     return cells
 
 
+def read_stat_json(path):
+    """Yosys 0.23 `stat -json` output. On a hierarchy deeper than two levels it prints the text
+    hierarchy tree into the JSON, after the "modules" object (which stays intact): keep that."""
+    text = open(path).read()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        end = text.find("\n   },\n")
+        if end < 0:
+            raise
+        return json.loads(text[:end] + "\n   }\n}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--liberty", required=True)
@@ -54,7 +67,7 @@ def main():
     # Yosys escapes public names with a backslash in some places and not in others.
     stat = {m.lstrip('\\'): {"num_cells_by_type": {t.lstrip('\\'): n for t, n in
                                                     st["num_cells_by_type"].items()}}
-            for m, st in json.load(open(a.stat))["modules"].items()}
+            for m, st in read_stat_json(a.stat)["modules"].items()}
     modnames = set(stat)
     if a.top not in modnames:
         sys.exit(f"area_report: top {a.top} not in {a.stat}")
@@ -113,6 +126,7 @@ def main():
         if not paths[mod]:
             continue
         base = re.sub(r'^\$paramod\$[0-9a-f]+\\', '', mod)
+        base = re.sub(r'_[0-9a-f]{8}$', '', base)  # rename_modules.py
         base = re.sub(r'^\$paramod\\([^\\]+)\\.*$', r'\1', base)
         entry = dict(own[mod])
         entry["module"] = base

@@ -53,7 +53,7 @@ net=$out/$top.netlist.v
 # estimated liberty cell (sram_macros.lib) for stat and STA.
 # MAC: the PE's multiplier and accumulator adder (the cells driving s2_prod_d and acc_sum)
 # move into their own module rsnpu_pe_mac so the report shows the MAC area.
-rm -f "$out/macros.ys"
+rm -f "$out/macros.ys" "$out/rename.ys"
 mac=""
 case "$top" in
   rsnpu_pe|rsnpu_pe_array|rsnpu_top)
@@ -81,6 +81,9 @@ synth -top $top -run fine:
 dfflibmap -liberty $lib
 abc -D $period_ps -liberty $lib -constr $out/abc.constr -script $abc_script
 opt_clean -purge
+tee -q -o $out/modules.txt ls
+!python3 $here/rename_modules.py $out/modules.txt $out/rename.ys
+script $out/rename.ys
 read_liberty -lib $lib
 check -assert
 tee -o $out/$top.stat.txt stat -liberty $lib -liberty $out/sram_macros.lib
