@@ -40,11 +40,17 @@ case "$kind" in
     # About 100 MB of C++ for the tiny netlist: -O0 compiles it several times faster than
     # Verilator's default -Os, and the gate-level runs are short.
     mflags="OPT_FAST=-O0 OPT_SLOW=-O0"
+    # The harness (sim/include/rsnpu/sim/simulation.h) refers to Verilator's FST writer even
+    # when the model has no tracing: link it.
+    extra="$(verilator --getenv VERILATOR_ROOT)/include/verilated_fst_c.cpp"
+    extra_ld="-lz"
     ;;
   rtl)
     vsrcs=$srcs
     vflags="-Wno-fatal --trace-fst --trace-structs $root/rtl/verilator.vlt $root/rtl/lint.vlt"
     mflags=""
+    extra=""
+    extra_ld=""
     ;;
   *) fail "unknown kind '$kind'" ;;
 esac
@@ -64,15 +70,15 @@ cflags="$cflags -DRSNPU_SIM_CONFIG_CONST=k_$cfg -DRSNPU_SIM_CONFIG_NAME=\\\"$cfg
 cflags="$cflags -I$here/gls/include -I$root/tb -I$root/sim/include -I$root/golden/include"
 cflags="$cflags -I$build/gen/include -I/usr/include/eigen3"
 ldflags="$build/tb/librsnpu_host.a $build/sim/librsnpu_axi_dram.a $build/golden/librsnpu_golden.a"
-ldflags="$ldflags -lfmt"
+ldflags="$ldflags -lfmt $extra_ld"
 t0=$(date +%s)
 : > "$log"
 # shellcheck disable=SC2086
 nice -n 10 verilator --cc --exe --build -j 1 --top-module rsnpu_top --prefix "$prefix" \
   -Mdir "$obj" -o "$out/accel_$kind" --x-assign unique --x-initial unique -O3 $vflags \
-  -MAKEFLAGS "$mflags" \
+  ${mflags:+-MAKEFLAGS "$mflags"} \
   -CFLAGS "$cflags" -LDFLAGS "$ldflags" $vsrcs \
   "$here/gls/accel_sim_main.cpp" "$root/tb/accel_cmds.cpp" "$root/tb/accel_run.cpp" \
-  "$root/tb/cli_report.cpp" >> "$log" 2>&1 || fail "verilator build failed"
+  "$root/tb/cli_report.cpp" $extra >> "$log" 2>&1 || fail "verilator build failed"
 [ -x "$out/accel_$kind" ] || fail "no executable $out/accel_$kind"
 echo "accel_sim: $out/accel_$kind built in $(( $(date +%s) - t0 )) s (log $log)"

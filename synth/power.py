@@ -16,6 +16,7 @@ usage: power.py --netlist N --liberty L --macro-lib ML --macros MJ --area A --ac
 """
 import argparse
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -39,6 +40,19 @@ def module_inputs(netlist_text):
     return mods
 
 
+def module_texts(netlist_text):
+    """{module: its full text} of a Yosys netlist."""
+    return {m.group(1).lstrip("\\"): m.group(0) for m in
+            re.finditer(r"^module\s+(\\\S+|\S+?)\s*\(.*?^endmodule\n", netlist_text, re.S | re.M)}
+
+
+def stub(text):
+    """A module reduced to its ports: a black box for OpenSTA."""
+    head = re.match(r"^module.*?;\n", text, re.S).group(0)
+    ports = re.findall(r"^\s*(?:input|output|inout)\b.*?;\n", text, re.M)
+    return head + "".join(ports) + "endmodule\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     for arg in ("netlist", "liberty", "macro-lib", "macros", "area", "activity", "out", "sta-log"):
@@ -52,6 +66,13 @@ def main():
     macros = {m["name"]: m for m in json.load(open(a.macros))["macros"]}
     netlist_text = open(a.netlist).read()
     inputs = module_inputs(netlist_text)
+    texts = module_texts(netlist_text)
+    # Each module is linked alone: its own text plus port-only stubs of the modules it
+    # instantiates (OpenSTA 2019 crashed in report_power on the whole eyeriss top, and linking
+    # 2 million instances per module is slow). The outputs of a stubbed child are undriven: they
+    # take the module's default input activity (the mean of its measured inputs).
+    netdir = os.path.join(os.path.dirname(os.path.abspath(a.out)), "power_netlists")
+    os.makedirs(netdir, exist_ok=True)
     period_ns = 1000.0 / a.clock_mhz
 
     by_pattern = {}
@@ -73,6 +94,18 @@ def main():
         return (statistics.mean(v["toggles_per_cycle"] for v in vals),
                 statistics.mean(v["duty"] for v in vals))
 
+    def scope_mean(paths):
+        """Mean toggle rate per bit of the RTL signals (lower-case names: not parameters, not
+        clock or reset) in the scopes of paths, or of their parents when they are no scope."""
+        vals = []
+        for p in paths:
+            pat = pattern(p)
+            scopes = by_pattern.get(pat) or by_pattern.get(pat.rsplit(".", 1)[0], [])
+            for sc in scopes:
+                vals += [v["toggles_per_cycle"] for n, v in sc.items()
+                         if n[0].islower() and n not in ("clk_i", "rst_ni")]
+        return statistics.mean(vals) if vals else 0.0
+
     tcl = [f"read_liberty {a.liberty}", f"read_liberty {a.macro_lib}"]
     annotated = {}
     for mod, info in area["modules"].items():
@@ -89,20 +122,45 @@ def main():
             else:
                 rates[port] = r
         default = statistics.mean(r[0] for r in rates.values()) if rates else 0.0
+        internal = scope_mean(info["instances"])
+        own_scope = any(pattern(p) in by_pattern for p in info["instances"])
         annotated[mod] = {"measured_ports": len(rates), "unmeasured_ports": unmeasured,
-                          "default_input_activity": round(default, 6)}
-        tcl += [f"read_verilog {a.netlist}", f"link_design {{{mod}}}"]
-        if any(p == "clk_i" for p, _ in ports):
-            tcl.append(f"create_clock -name clk -period {period_ns:.4f} [get_ports clk_i]")
+                          "own_scope": own_scope,
+                          "default_input_activity": round(default, 6),
+                          "global_activity": round(internal, 6)}
+        children = [c for c in texts if c != mod and re.search(
+            r"^\s*\\?" + re.escape(c) + r"\s+\S+\s*\(", texts[mod], re.M)]
+        sub = os.path.join(netdir, f"{len(annotated)}.v")
+        open(sub, "w").write(texts[mod] + "".join(stub(texts[c]) for c in children))
+        annotated[mod]["stubbed_children"] = children
+        cells = "[get_cells *]"
+        if not any(p == "clk_i" for p, _ in ports):
+            # OpenSTA gives a module without a clock no power: wrap it with a clock port.
+            names = re.match(r"^module\s+\S+?\s*\((.*?)\);", texts[mod], re.S).group(1)
+            names = [n.strip() for n in names.split(",")]
+            decl = "".join(re.findall(r"^\s*(?:input|output)\b.*?;\n", texts[mod], re.M))
+            open(sub, "a").write(
+                f"module rsnpu_power_wrap(clk_i, {', '.join(names)});\n  input clk_i;\n{decl}"
+                f"  {mod} u ({', '.join(f'.{n}({n})' for n in names)});\nendmodule\n")
+            top, cells = "rsnpu_power_wrap", "[get_cells u/*]"
         else:
-            tcl.append(f"create_clock -name clk -period {period_ns:.4f}")
+            top = mod
+        tcl += [f"read_verilog {sub}", f"link_design {{{top}}}",
+                f"create_clock -name clk -period {period_ns:.4f} [get_ports clk_i]",
+                # Inputs clocked by clk: combinational logic gets the clock's period for its
+                # activity (else OpenSTA reports it at almost zero power).
+                "set_input_delay 0 -clock clk [delete_from_list [all_inputs] [get_ports clk_i]]"]
+        # Internal nets: the mean toggle rate of the module's signals in the simulation
+        # (-global; OpenSTA's density propagation alone blew up through the layer controller's
+        # XOR trees); input ports: their own measured rates.
+        tcl.append(f"set_power_activity -global -activity {internal:.6f} -duty 0.5")
         tcl.append(f"set_power_activity -input -activity {default:.6f} -duty 0.5")
         for port, (t, d) in rates.items():
             w = dict(ports)[port]
             sel = f"{{{port}[*]}}" if w > 1 else port
             tcl.append(f"set_power_activity -input_ports [get_ports {sel}] -activity {t:.6f} "
                        f"-duty {min(max(d, 0.0), 1.0):.6f}")
-        tcl += [f"puts {{RSNPU_POWER_BEGIN {mod}}}", "report_power -instances [get_cells *] -digits 9",
+        tcl += [f"puts {{RSNPU_POWER_BEGIN {mod}}}", f"report_power -instances {cells} -digits 9",
                 f"puts {{RSNPU_POWER_END {mod}}}"]
     tcl_path = a.sta_log.rsplit(".", 1)[0] + ".tcl"
     open(tcl_path, "w").write("\n".join(tcl) + "\n")
@@ -150,8 +208,9 @@ def main():
     out = {
         "clock_mhz": a.clock_mhz,
         "activity_source": {"vcd": act.get("vcd"), "cycles": act["cycles"],
-                            "method": "per-module input-port toggle rates and duty measured in "
-                                      "simulation, propagated by OpenSTA"},
+                            "method": "per module: input ports at their toggle rate and duty "
+                                      "measured in simulation; internal nets at the mean toggle "
+                                      "rate of the module's RTL signals in simulation (-global)"},
         "sram_model": "estimated (synth/sram_model.json): macro power = measured enables x "
                       "model energy per access",
         "modules": modules, "macros": macro_rows, "total": tot,

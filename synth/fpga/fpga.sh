@@ -30,9 +30,22 @@ ice40() {  # name top: wrapper, synth_ice40, nextpnr-ice40 on the UP5K
       write_json $d/ports.json" > /dev/null 2>&1 || fail "$name ports" "$d/ports.log"
   python3 "$here/wrap.py" --json "$d/ports.json" --top "$top" --out "$d/fpga_wrap.v" \
     > "$d/wrap.log" 2>&1 || fail "$name wrapper" "$d/wrap.log"
-  yosys -q -l "$d/yosys.log" -p "read_verilog -sv $pkg $rtl $d/fpga_wrap.v; \
+  local dsp=-dsp
+  rm -f "$d/dsp_note.txt"
+  if ! yosys -q -l "$d/yosys.log" -p "read_verilog -sv $pkg $rtl $d/fpga_wrap.v; \
       hierarchy -top fpga_wrap; chformal -remove; synth_ice40 -dsp -top fpga_wrap -json $d/net.json; \
-      tee -o $d/stat.txt stat" > /dev/null 2>&1 || fail "$name synth_ice40" "$d/yosys.log"
+      tee -o $d/stat.txt stat" > /dev/null 2>&1; then
+    # Yosys 0.23's DSP inference (ice40_dsp) can die on an assertion; then the multipliers
+    # stay in LUTs, and the report says so.
+    grep -q "Assert.*ice40_dsp" "$d/yosys.log" || fail "$name synth_ice40" "$d/yosys.log"
+    grep -m1 "Assert.*ice40_dsp" "$d/yosys.log" > "$d/dsp_note.txt"
+    mv "$d/yosys.log" "$d/yosys_dsp_failed.log"
+    dsp=""
+    yosys -q -l "$d/yosys.log" -p "read_verilog -sv $pkg $rtl $d/fpga_wrap.v; \
+        hierarchy -top fpga_wrap; chformal -remove; synth_ice40 -top fpga_wrap -json $d/net.json; \
+        tee -o $d/stat.txt stat" > /dev/null 2>&1 || fail "$name synth_ice40 (no -dsp)" "$d/yosys.log"
+  fi
+  echo "synth_ice40 $dsp" > "$d/flow.txt"
   local pnr_rc=0
   nice -n 10 nextpnr-ice40 --up5k --package sg48 --json "$d/net.json" --asc "$d/out.asc" \
     --freq "$(clock_mhz tiny)" --timing-allow-fail --report "$d/pnr.json" \

@@ -7,6 +7,7 @@ Writes OUT/fpga.json and OUT/fpga.md and prints the Markdown table.
 """
 import argparse
 import json
+import os
 import re
 
 UP5K = {"LUT4": 5280, "SB_MAC16": 8, "EBR (SB_RAM40_4K)": 30, "SPRAM": 4, "I/O (SG48)": 39}
@@ -34,7 +35,11 @@ def ice40_row(out, name, what, pes, mhz):
     log = open(f"{d}/nextpnr.log").read()
     luts = c.get("SB_LUT4", 0)
     ffs = sum(v for k, v in c.items() if k.startswith("SB_DFF"))
-    res = {"design": what, "device": "Lattice iCE40 UP5K (SG48)", "flow": "synth_ice40 -dsp + nextpnr-ice40",
+    flow = open(f"{d}/flow.txt").read().strip() + " + nextpnr-ice40"
+    note = open(f"{d}/dsp_note.txt").read().strip() if os.path.exists(f"{d}/dsp_note.txt") else ""
+    res = {"design": what, "device": "Lattice iCE40 UP5K (SG48)", "flow": flow,
+           "dsp_inference_note": (f"synth_ice40 -dsp failed ({note}); synthesized without -dsp, "
+                                  "multipliers in LUTs") if note else "",
            "lut4": luts, "flops": ffs, "sb_mac16": c.get("SB_MAC16", 0),
            "ebr": c.get("SB_RAM40_4K", 0), "spram": c.get("SB_SPRAM256KA", 0),
            "carry": c.get("SB_CARRY", 0), "runtime_seconds": secs, "pnr_exit": rc}
@@ -100,6 +105,8 @@ def main():
             resv = (f"{r['lut']} LUT6 + {r['lutram']} LUTRAM, {r['flops']} FF, {r['dsp48e1']} DSP48E1, "
                     f"{r['ramb36']} RAMB36 + {r['ramb18']} RAMB18")
         gops = f"{r['peak_gops']}" if r["peak_gops"] is not None else "-"
+        if r.get("dsp_inference_note"):
+            resv += " (no DSPs: Yosys 0.23 -dsp assertion)"
         md.append(f"| {r['design']} | {r['device']} | {r['clock_note']} | INT16 / INT8 | {resv} | {gops} |")
     md += ["", "Resources as Yosys maps them (iCE40: before packing; the test wrapper adds one flop "
            "per port bit and an XOR tree). nextpnr-ice40 places and routes on the UP5K; a design "
