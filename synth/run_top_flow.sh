@@ -31,7 +31,16 @@ run_step() {  # name log command...
   secs[$name]=$(( $(date +%s) - t0 ))
 }
 
-run_step synth "$out/$top.yosys.log" "$here/synth.sh" "$cfg" "$top" "$out"
+# Synthesis takes minutes (eyeriss: about 15): it is skipped while the netlist and the area
+# report are newer than the RTL and every script and model synthesis uses.
+if [ -f "$out/area.json" ] && [ "$out/area.json" -nt "$out/$top.netlist.v" ] && [ -z "$(find $srcs \
+     "$here/synth.sh" "$here/sram_macros.py" "$here/sram_model.json" "$here/rename_modules.py" \
+     "$here/area_report.py" "$here/techmap" "$lib" -newer "$out/$top.netlist.v" 2>/dev/null)" ]; then
+  echo "run_top_flow: $out/$top.netlist.v is up to date (synthesis skipped)"
+  secs[synth]=0
+else
+  run_step synth "$out/$top.yosys.log" "$here/synth.sh" "$cfg" "$top" "$out"
+fi
 run_step sta "$out/$top.sta.log" "$here/sta.sh" "$cfg" "$top" "$out"
 if [ "$power" = "--power" ]; then
   act=$build/reports/synth/tiny/activity/activity.json

@@ -11,6 +11,10 @@ import sys
 
 from blocks import block_table, markdown_rows
 
+def load(path):
+    return json.load(open(path)) if os.path.exists(path) else None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     for arg in ("config", "build", "steps", "json", "md"):
@@ -136,6 +140,11 @@ def main():
                f"{timing['worst_path_endpoint']} ({timing['worst_path_endpoint_q_net'] or '-'}); "
                f"register to register fmax {timing.get('reg2reg_fmax_mhz', 0):.1f} MHz. "
                f"Full paths: {b}/reports/synth/{cfg}/top/rsnpu_top.sta.log"]
+        if timing.get("blocks"):
+            md += ["", "| block (endpoint instances) | worst slack ns | endpoints | violating |",
+                   "|---|---:|---:|---:|"]
+            md += [f"| {k} | {v['worst_slack_ns']:.3f} | {v['endpoints']} | {v['violating']} |"
+                   for k, v in timing["blocks"].items()]
     if power:
         md += ["", "## Power", "", f"Activity: {power['activity_source']['method']} "
                f"({power['activity_source']['cycles']} cycles of tiny_cnn on the tiny RTL). "

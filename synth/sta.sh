@@ -82,6 +82,24 @@ hold = re.findall(r"(-?[0-9.]+) \((MET|VIOLATED)\)", text.split("RSNPU_ENDPOINTS
                   .split("RSNPU_REG2REG_BEGIN")[0])
 if hold:
     res["hold_worst_slack_ns"] = min(float(h[0]) for h in hold)
+# Worst slack per block: the first level of the endpoint's instance path (the PE array split
+# into its own cells and the PEs).
+blocks = {}
+alle = text.split("RSNPU_ALL_ENDPOINTS_BEGIN")[1].split("RSNPU_ALL_ENDPOINTS_END")[0]
+for m in re.finditer(r"^(\S+)(?:\s+\(\S+\))?\s+-?[0-9.]+\s+-?[0-9.]+\s+(-?[0-9.]+)\s+\((?:MET|VIOLATED)\)",
+                     alle, re.M):
+    parts = m.group(1).split("/")
+    blk = parts[0] if len(parts) > 2 else "(top ports and flops)"
+    if parts[0] == "u_array" and len(parts) > 2:
+        blk = "u_array/PEs" if "u_pe" in parts[1] else "u_array"
+    b = blocks.setdefault(blk, {"worst_slack_ns": 1e9, "endpoints": 0, "violating": 0,
+                                "worst_endpoint": ""})
+    sl = float(m.group(2))
+    b["endpoints"] += 1
+    b["violating"] += sl < 0
+    if sl < b["worst_slack_ns"]:
+        b["worst_slack_ns"], b["worst_endpoint"] = sl, m.group(1)
+res["blocks"] = dict(sorted(blocks.items(), key=lambda kv: kv[1]["worst_slack_ns"]))
 res["worst_path_startpoint_q_net"] = q_net(sp.group(1))
 res["worst_path_endpoint_q_net"] = q_net(ep.group(1).split("/D")[0])
 json.dump(res, open(outp, "w"), indent=2)
