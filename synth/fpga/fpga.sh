@@ -22,10 +22,30 @@ done
 fail() { echo "fpga: step '$1' failed; log: $2" >&2; exit 1; }
 clock_mhz() { sed -nE 's/.*localparam int unsigned ClockMhz = ([0-9]+);.*/\1/p' "$build/gen/$1/rsnpu_pkg.sv"; }
 
+fresh() {  # file: exists and is newer than the RTL, the package and these scripts
+  [ -f "$1" ] && [ -z "$(find $rtl "$build/gen" "$here" -newer "$1" -name '*.sv' -o -newer "$1" \
+    -name '*.sh' -o -newer "$1" -name '*.py' 2>/dev/null | head -1)" ]
+}
+
 ice40() {  # name top: wrapper, synth_ice40, nextpnr-ice40 on the UP5K
   local name=$1 top=$2 pkg=$build/gen/tiny/rsnpu_pkg.sv d=$out/$1 t0
   mkdir -p "$d"
   t0=$(date +%s)
+  # Synthesis is reused while up to date (the tiny top takes about 30 minutes).
+  if fresh "$d/flow.txt" && [ -f "$d/net.json" ] && [ -f "$d/stat.txt" ]; then
+    echo "fpga: $name: synthesis up to date"
+  else
+    ice40_synth "$name" "$top" "$pkg" "$d"
+  fi
+  local pnr_rc=0
+  nice -n 10 nextpnr-ice40 --up5k --package sg48 --json "$d/net.json" --asc "$d/out.asc" \
+    --freq "$(clock_mhz tiny)" --timing-allow-fail --report "$d/pnr.json" \
+    > "$d/nextpnr.log" 2>&1 || pnr_rc=$?
+  echo "$pnr_rc $(( $(date +%s) - t0 ))" > "$d/status"
+}
+
+ice40_synth() {  # name top pkg dir
+  local name=$1 top=$2 pkg=$3 d=$4
   yosys -q -l "$d/ports.log" -p "read_verilog -sv $pkg $rtl; hierarchy -top $top; proc; \
       write_json $d/ports.json" > /dev/null 2>&1 || fail "$name ports" "$d/ports.log"
   python3 "$here/wrap.py" --json "$d/ports.json" --top "$top" --out "$d/fpga_wrap.v" \
@@ -46,16 +66,15 @@ ice40() {  # name top: wrapper, synth_ice40, nextpnr-ice40 on the UP5K
         tee -o $d/stat.txt stat" > /dev/null 2>&1 || fail "$name synth_ice40 (no -dsp)" "$d/yosys.log"
   fi
   echo "synth_ice40 $dsp" > "$d/flow.txt"
-  local pnr_rc=0
-  nice -n 10 nextpnr-ice40 --up5k --package sg48 --json "$d/net.json" --asc "$d/out.asc" \
-    --freq "$(clock_mhz tiny)" --timing-allow-fail --report "$d/pnr.json" \
-    > "$d/nextpnr.log" 2>&1 || pnr_rc=$?
-  echo "$pnr_rc $(( $(date +%s) - t0 ))" > "$d/status"
 }
 
 xilinx() {  # name cfg top: synth_xilinx estimates
   local name=$1 cfg=$2 top=$3 d=$out/$1 t0
   mkdir -p "$d"
+  if fresh "$d/status"; then
+    echo "fpga: $name: synthesis up to date"
+    return
+  fi
   t0=$(date +%s)
   nice -n 10 yosys -q -l "$d/yosys.log" -p "read_verilog -sv $build/gen/$cfg/rsnpu_pkg.sv $rtl; \
       hierarchy -top $top; chformal -remove; synth_xilinx -family xc7 -top $top; \
