@@ -128,9 +128,6 @@ def main():
           "| check | result | figure | limit |", "|---|---|---|---|"]
     md += [f"| {c['check']} | {c['result']} | {c['figure']} | {c['limit']} |" for c in checks]
     if blocks:
-        md += ["", "## Area and power per block (OSU 0.18 um; SRAM figures are ESTIMATED)", "",
-               "| block | instances | cells | flops | logic um^2 | NAND2-eq | SRAM um^2 (est.) | "
-               "power mW |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
         md += markdown_rows(blocks, area, power)
     if timing:
         md += ["", "## Timing", "",
