@@ -5,7 +5,7 @@ CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=Release
 CTEST     := ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 .PHONY: all help deps configure build run run-tiny-cnn regress test test-unit test-rtl test-long \
-  lint clean synth train quant
+  lint clean synth synth-prep signoff fpga train quant
 
 all: build
 
@@ -24,7 +24,12 @@ help:
 	@echo "make test-unit  golden model and configuration tests only"
 	@echo "make test-rtl   PE RTL tests only"
 	@echo "make deps       check/install the Debian packages"
-	@echo "make synth      PE synthesis, timing and gate-level sim (CONFIG=tiny|eyeriss)"
+	@echo "make synth      synthesis (OSU 0.18 um, SRAM macros) and timing of the PE and of rsnpu_top,"
+	@echo "                PE gate-level sim (CONFIG=tiny|eyeriss) -> build/reports/synth/<config>/"
+	@echo "make signoff    lint, structural checks, synthesis, STA, power, gate-level sims, regression"
+	@echo "                smoke: checklist -> build/reports/signoff_<config>.{json,md} (CONFIG=...)"
+	@echo "make fpga       tiny on iCE40 UP5K (synth_ice40 + nextpnr), eyeriss via synth_xilinx"
+	@echo "                -> build/reports/fpga/fpga.{json,md}"
 	@echo "make clean      remove $(BUILD)/"
 
 deps:
@@ -82,7 +87,20 @@ lint: build
 clean:
 	rm -rf $(BUILD)
 
-# PE implementation flow (synth/README.md): Yosys + OpenSTA + iverilog gate-level simulation.
+# Implementation flow (synth/README.md): Yosys + OpenSTA + gate-level simulation. Builds only
+# the libraries the flows link (golden model, host code, DRAM model), not the Verilator models
+# of `make build`.
 CONFIG ?= tiny
-synth: build
+SYNTH_LIBS := rsnpu_golden rsnpu_host rsnpu_axi_dram
+synth-prep: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target $(SYNTH_LIBS)
+
+synth: synth-prep
 	RSNPU_BUILD_DIR=$(abspath $(BUILD)) synth/run_pe_flow.sh $(CONFIG)
+	RSNPU_BUILD_DIR=$(abspath $(BUILD)) synth/run_top_flow.sh $(CONFIG)
+
+signoff: synth-prep
+	RSNPU_BUILD_DIR=$(abspath $(BUILD)) synth/signoff.sh $(CONFIG)
+
+fpga: synth-prep
+	RSNPU_BUILD_DIR=$(abspath $(BUILD)) synth/fpga/fpga.sh

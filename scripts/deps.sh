@@ -15,6 +15,8 @@ packages=(
   python3                           # small helper scripts
   opensta qflow-tech-osu018 iverilog  # synth/ flow: static timing, OSU 0.18 um cells, gate-level sim
   z3                                # formal proofs (yosys-smtbmc -s z3)
+  gtkwave                           # fst2vcd: switching activity for the power analysis (synth/)
+  nextpnr-ice40 fpga-icestorm       # make fpga: iCE40 place and route, timing (icetime)
   dataset-fashion-mnist gnuplot-nox # quantization studies: the data set and the plots
 )
 packages+=("$@")

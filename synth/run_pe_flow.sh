@@ -20,6 +20,10 @@ cells_v=${RSNPU_CELLS_V:-/usr/share/qflow/tech/osu018/osu018_stdcells.v}
 jobs=${RSNPU_GLS_JOBS:-12}
 seed=${RSNPU_GLS_SEED:-1}
 pkg=$build/gen/$cfg/rsnpu_pkg.sv
+if [ ! -f "$pkg" ]; then
+  echo "run_pe_flow: unknown configuration '$cfg' (no $pkg; configurations: config/hw.json)" >&2
+  exit 2
+fi
 mkdir -p "$out"
 t0=$(date +%s)
 
@@ -67,6 +71,7 @@ done
 echo "iverilog params:$params" >> "$gls_log"
 # shellcheck disable=SC2086
 iverilog -g2012 -T typ $params -o "$out/gls.vvp" "$here/gls/pe_gls_tb.sv" "$net" "$cells_v" \
+  "$out/sram_macros.v" \
   >> "$gls_log" 2>&1 || step_fail "gls (iverilog)" "$gls_log"
 tg=$(date +%s)
 vvp -n "$out/gls.vvp" +stim="$out/gls_stim.txt" +exp="$out/gls_expected.txt" +bp=1 \

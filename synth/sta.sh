@@ -14,14 +14,15 @@ net=$out/$top.netlist.v
 log=$out/$top.sta.log
 tcl=$out/$top.sta.tcl
 load_pf=${RSNPU_STA_LOAD_PF:-0.02}
-for f in "$pkg" "$net" "$lib"; do
+macro_lib=$out/sram_macros.lib
+for f in "$pkg" "$net" "$lib" "$macro_lib"; do
   [ -f "$f" ] || { echo "sta: missing $f" >&2; exit 1; }
 done
 clock_mhz=$(sed -nE 's/.*localparam int unsigned ClockMhz = ([0-9]+);.*/\1/p' "$pkg")
 [ -n "$clock_mhz" ] || { echo "sta: no ClockMhz in $pkg" >&2; exit 1; }
 period_ns=$(python3 -c "print(f'{1000.0 / $clock_mhz:.4f}')")
 io_ns=$(python3 -c "print(f'{0.2 * 1000.0 / $clock_mhz:.4f}')")
-sed -e "s|@LIBERTY@|$lib|" -e "s|@NETLIST@|$net|" -e "s|@TOP@|$top|" \
+sed -e "s|@LIBERTY@|$lib|" -e "s|@MACRO_LIB@|$macro_lib|" -e "s|@NETLIST@|$net|" -e "s|@TOP@|$top|" \
     -e "s|@PERIOD_NS@|$period_ns|" -e "s|@IO_DELAY_NS@|$io_ns|" -e "s|@LOAD_PF@|$load_pf|" \
     "$here/sta.tcl.in" > "$tcl"
 if ! sta -no_splash -exit "$tcl" > "$log" 2>&1; then
@@ -68,6 +69,37 @@ def q_net(inst):
     q = re.search(r"\.Q\(([^)]*)\)", m.group(1)) if m else None
     return q.group(1).strip() if q else ""
 netlist = open(netp).read()
+r2r = text.split("RSNPU_REG2REG_BEGIN")[1].split("RSNPU_REG2REG_END")[0]
+r2r_slack = re.search(r"(-?[0-9.]+)\s+slack \((MET|VIOLATED)\)", r2r)
+if r2r_slack:
+    res["reg2reg_worst_slack_ns"] = float(r2r_slack.group(1))
+    res["reg2reg_fmax_mhz"] = round(1000.0 / (period - float(r2r_slack.group(1))), 2)
+    m = re.search(r"Startpoint: (\S+)", r2r)
+    res["reg2reg_startpoint"] = m.group(1) if m else ""
+    m = re.search(r"Endpoint: (\S+)", r2r)
+    res["reg2reg_endpoint"] = m.group(1) if m else ""
+hold = re.findall(r"(-?[0-9.]+) \((MET|VIOLATED)\)", text.split("RSNPU_ENDPOINTS_END")[1]
+                  .split("RSNPU_REG2REG_BEGIN")[0])
+if hold:
+    res["hold_worst_slack_ns"] = min(float(h[0]) for h in hold)
+# Worst slack per block: the first level of the endpoint's instance path (the PE array split
+# into its own cells and the PEs).
+blocks = {}
+alle = text.split("RSNPU_ALL_ENDPOINTS_BEGIN")[1].split("RSNPU_ALL_ENDPOINTS_END")[0]
+for m in re.finditer(r"^(\S+)(?:\s+\(\S+\))?\s+-?[0-9.]+\s+-?[0-9.]+\s+(-?[0-9.]+)\s+\((?:MET|VIOLATED)\)",
+                     alle, re.M):
+    parts = m.group(1).split("/")
+    blk = parts[0] if len(parts) > 2 else "(top ports and flops)"
+    if parts[0] == "u_array" and len(parts) > 2:
+        blk = "u_array/PEs" if "u_pe" in parts[1] else "u_array"
+    b = blocks.setdefault(blk, {"worst_slack_ns": 1e9, "endpoints": 0, "violating": 0,
+                                "worst_endpoint": ""})
+    sl = float(m.group(2))
+    b["endpoints"] += 1
+    b["violating"] += sl < 0
+    if sl < b["worst_slack_ns"]:
+        b["worst_slack_ns"], b["worst_endpoint"] = sl, m.group(1)
+res["blocks"] = dict(sorted(blocks.items(), key=lambda kv: kv[1]["worst_slack_ns"]))
 res["worst_path_startpoint_q_net"] = q_net(sp.group(1))
 res["worst_path_endpoint_q_net"] = q_net(ep.group(1).split("/D")[0])
 json.dump(res, open(outp, "w"), indent=2)
