@@ -5,7 +5,7 @@ CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=Release
 CTEST     := ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 .PHONY: all help deps configure build run run-tiny-cnn regress test test-unit test-rtl test-long \
-  lint clean synth synth-prep signoff fpga train quant
+  lint clean synth synth-prep signoff fpga train quant bench
 
 all: build
 
@@ -16,6 +16,9 @@ help:
 	@echo "make train      retrain the Fashion-MNIST CNN -> networks/fmnist_cnn.weights.json"
 	@echo "make quant      quantization studies (static/dynamic fixed point, per-layer precision)"
 	@echo "                -> build/reports/quant/ (JSON, Markdown, PNG plot)"
+	@echo "make bench      AlexNet CONV1-5, batch 4, INT16 on the eyeriss RTL with Eyeriss's 480 MB/s DRAM"
+	@echo "                link: per-layer table, energy by level, Eyeriss beside ours"
+	@echo "                -> build/reports/bench.{json,md}, bench_*.png (about 20 min)"
 	@echo "make test-long  long regressions (CTest label long): all 10k test images on the RTL"
 	@echo "make regress    longer regressions: PE jobs, array passes, 500 random layers (tiny)"
 	@echo "make test       install missing packages, build, run the test suite (CI): labels unit, rtl, lint, synth, formal"
@@ -56,6 +59,10 @@ run-tiny-cnn: build
 train: build
 	$(BUILD)/rsnpu train --network networks/fmnist_cnn.json --out networks/fmnist_cnn.weights.json \
 	  --epochs 10 --seed 1 --json $(BUILD)/reports/train.json
+
+bench: build
+	$(BUILD)/rsnpu bench -o $(BUILD)/reports
+	scripts/check_bench_report.py $(BUILD)/reports 5
 
 quant: build
 	$(BUILD)/rsnpu quant-study --out-dir $(BUILD)/reports/quant

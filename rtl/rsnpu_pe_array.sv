@@ -72,7 +72,12 @@ module rsnpu_pe_array (
   output logic [rsnpu_pkg::PeCountW-1:0]                  evt_ifm_rd_o,
   output logic [rsnpu_pkg::PeCountW-1:0]                  evt_ifm_wr_o,
   output logic [rsnpu_pkg::PeCountW-1:0]                  evt_psum_rd_o,
-  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_psum_wr_o
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_psum_wr_o,
+  // Network activity this cycle: filter / ifmap words delivered, counted per receiving PE
+  // (a multicast to k PEs counts k); psums passed from a PE to the PE above it.
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_flt_deliv_o,
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_ifm_deliv_o,
+  output logic [rsnpu_pkg::PeCountW-1:0]                  evt_psum_hop_o
 );
 
   localparam int unsigned Rows = rsnpu_pkg::PeRows;
@@ -94,7 +99,7 @@ module rsnpu_pe_array (
   logic [2:0] pe_err_code [NumPes];
   logic [NumPes-1:0] pe_evt_mac, pe_evt_skip, pe_evt_flt_rd, pe_evt_flt_wr;
   logic [NumPes-1:0] pe_evt_ifm_rd, pe_evt_ifm_wr, pe_evt_psum_rd, pe_evt_psum_wr;
-  logic [NumPes-1:0] pe_busy;
+  logic [NumPes-1:0] pe_busy, psum_hop;
   logic [31:0] pe_sig [NumPes];
   logic flt_all_ready, ifm_all_ready;
 
@@ -190,6 +195,9 @@ module rsnpu_pe_array (
   assign evt_ifm_wr_o = CountW'($countones(pe_evt_ifm_wr));
   assign evt_psum_rd_o = CountW'($countones(pe_evt_psum_rd));
   assign evt_psum_wr_o = CountW'($countones(pe_evt_psum_wr));
+  assign evt_flt_deliv_o = (flt_valid_i && flt_all_ready) ? CountW'($countones(flt_match)) : '0;
+  assign evt_ifm_deliv_o = (ifm_valid_i && ifm_all_ready) ? CountW'($countones(ifm_match)) : '0;
+  assign evt_psum_hop_o = CountW'($countones(psum_hop));
 
   // Column psum input ports: the PE of the column with psum_port set takes them.
   for (genvar c = 0; c < Cols; c++) begin : gen_col_port
@@ -253,6 +261,7 @@ module rsnpu_pe_array (
 
       // Psum source: the column port or the PE below.
       if (r == Rows - 1) begin : gen_from_port
+        assign psum_hop[I] = 1'b0;
         assign pe_pin_valid[I] = en_q && psum_in_valid_i[c];
         assign pe_pin_data[I] = psum_in_data_i[c*AccW +: AccW];
       end else begin : gen_from_below
@@ -261,6 +270,7 @@ module rsnpu_pe_array (
         assign pe_pin_data[I] = port_q ? psum_in_data_i[c*AccW +: AccW] : pe_pout_data[I+Cols];
         // The PE below drains into this one unless this one listens to the port.
         assign pe_pout_ready[I+Cols] = !port_q && pe_pin_ready[I];
+        assign psum_hop[I] = pe_pin_valid[I] && pe_pin_ready[I] && !port_q;
       end
 
       rsnpu_pe u_pe (

@@ -8,7 +8,8 @@
 //          filter feeder  ifmap feeder -> PE array (multicast networks)
 //                                             psum buf -> write back (pool, requant) -> DMA
 //
-// irq_o is high while STATUS.done is set and CTRL.irq_en is on.
+// irq_o is high while STATUS.done is set and CTRL.irq_en is on. Activity counters
+// (rsnpu_perf_ctrs, perf_ctr_e) are read through PERF_SEL / PERF_LO / PERF_HI.
 module rsnpu_top (
   input  logic                                     clk_i,
   input  logic                                     rst_ni,
@@ -89,6 +90,7 @@ module rsnpu_top (
   // -------------------------------------------------------------------------------------
   logic [RegsW-1:0] csr_ro, csr_set, csr_reg, csr_pulse;
   logic ctrl_busy, ctrl_done;
+  logic [rsnpu_pkg::PerfCntW-1:0] perf_value;
   rsnpu_pkg::ctrl_err_e ctrl_err;
 
   always_comb begin
@@ -99,6 +101,8 @@ module rsnpu_top (
     csr_ro[ShapeReg + rsnpu_pkg::CsrShapePeColsLsb +: 8] = 8'(rsnpu_pkg::PeCols);
     csr_ro[StatusReg + rsnpu_pkg::CsrStatusBusyLsb] = ctrl_busy;
     csr_ro[StatusReg + rsnpu_pkg::CsrStatusErrCodeLsb +: 8] = 8'(ctrl_err);
+    csr_ro[rsnpu_pkg::CsrIdxPerfLo*32 +: 32] = perf_value[31:0];
+    csr_ro[rsnpu_pkg::CsrIdxPerfHi*32 +: 16] = perf_value[47:32];
     csr_set[rsnpu_pkg::CsrIdxStatus*32 + rsnpu_pkg::CsrStatusDoneLsb] = ctrl_done;
     csr_set[rsnpu_pkg::CsrIdxStatus*32 + rsnpu_pkg::CsrStatusErrLsb] =
         ctrl_done && (ctrl_err != rsnpu_pkg::CtrlErrNone);
@@ -191,6 +195,7 @@ module rsnpu_top (
   logic [rsnpu_pkg::NocTagW-1:0] flt_tag, ifm_tag;
   rsnpu_pkg::word_t flt_data, ifm_data;
   logic [rsnpu_pkg::PeCols-1:0] pin_valid, pin_ready, pout_valid, pout_ready;
+  logic [rsnpu_pkg::PeCountW-1:0] evt_flt_deliv, evt_ifm_deliv, evt_psum_hop;
   logic [rsnpu_pkg::PeCols*rsnpu_pkg::AccW-1:0] pin_data, pout_data;
   logic psum_we, pu_we, res_we, pu_re, wb_re;
   logic [rsnpu_pkg::GlbPsumAddrW-1:0] psum_waddr, pu_waddr, res_waddr, pu_raddr, wb_raddr;
@@ -564,7 +569,89 @@ module rsnpu_top (
     .evt_ifm_rd_o     (evt_ifm_rd_o),
     .evt_ifm_wr_o     (evt_ifm_wr_o),
     .evt_psum_rd_o    (evt_psum_rd_o),
-    .evt_psum_wr_o    (evt_psum_wr_o)
+    .evt_psum_wr_o    (evt_psum_wr_o),
+    .evt_flt_deliv_o  (evt_flt_deliv),
+    .evt_ifm_deliv_o  (evt_ifm_deliv),
+    .evt_psum_hop_o   (evt_psum_hop)
+  );
+
+  // -------------------------------------------------------------------------------------
+  // Activity counters (perf_ctr_e): cleared at CTRL.start, counting while the layer runs
+  // -------------------------------------------------------------------------------------
+  localparam int unsigned PerfIncW = rsnpu_pkg::PerfIncW;
+  logic [rsnpu_pkg::PerfNumCtrs*PerfIncW-1:0] perf_inc;
+  logic cyc_mac, cyc_noc, cyc_glb, cyc_array, cyc_out, cyc_dram;
+
+  // Each busy cycle goes to the first class that applies (see perf_ctr_e). Counter k's
+  // increment is perf_inc[k*PerfIncW +: PerfIncW].
+  assign cyc_mac = (evt_mac_o != '0) || (evt_skip_o != '0);
+  assign cyc_noc = flt_valid || ifm_valid || (pin_valid != '0) || (pout_valid != '0);
+  assign cyc_glb = ff_busy || if_busy || pu_busy;
+  assign cyc_array = arr_busy;
+  assign cyc_out = wb_busy;
+  assign cyc_dram = dma_busy || res_busy;
+
+  always_comb begin
+    perf_inc = '0;
+    perf_inc[rsnpu_pkg::PerfCycles*PerfIncW +: PerfIncW] = PerfIncW'(1);
+    if (cyc_mac) begin
+      perf_inc[rsnpu_pkg::PerfCycMac*PerfIncW +: PerfIncW] = PerfIncW'(1);
+    end else if (cyc_noc) begin
+      perf_inc[rsnpu_pkg::PerfCycNoc*PerfIncW +: PerfIncW] = PerfIncW'(1);
+    end else if (cyc_glb) begin
+      perf_inc[rsnpu_pkg::PerfCycGlb*PerfIncW +: PerfIncW] = PerfIncW'(1);
+    end else if (cyc_array) begin
+      perf_inc[rsnpu_pkg::PerfCycArray*PerfIncW +: PerfIncW] = PerfIncW'(1);
+    end else if (cyc_out) begin
+      perf_inc[rsnpu_pkg::PerfCycOut*PerfIncW +: PerfIncW] = PerfIncW'(1);
+    end else if (cyc_dram) begin
+      perf_inc[rsnpu_pkg::PerfCycDram*PerfIncW +: PerfIncW] = PerfIncW'(1);
+    end else begin
+      perf_inc[rsnpu_pkg::PerfCycCtrl*PerfIncW +: PerfIncW] = PerfIncW'(1);
+    end
+    perf_inc[rsnpu_pkg::PerfMacExec*PerfIncW +: PerfIncW] = PerfIncW'(evt_mac_o);
+    perf_inc[rsnpu_pkg::PerfMacSkip*PerfIncW +: PerfIncW] = PerfIncW'(evt_skip_o);
+    perf_inc[rsnpu_pkg::PerfFltSpadRd*PerfIncW +: PerfIncW] = PerfIncW'(evt_flt_rd_o);
+    perf_inc[rsnpu_pkg::PerfFltSpadWr*PerfIncW +: PerfIncW] = PerfIncW'(evt_flt_wr_o);
+    perf_inc[rsnpu_pkg::PerfIfmSpadRd*PerfIncW +: PerfIncW] = PerfIncW'(evt_ifm_rd_o);
+    perf_inc[rsnpu_pkg::PerfIfmSpadWr*PerfIncW +: PerfIncW] = PerfIncW'(evt_ifm_wr_o);
+    perf_inc[rsnpu_pkg::PerfPsumSpadRd*PerfIncW +: PerfIncW] = PerfIncW'(evt_psum_rd_o);
+    perf_inc[rsnpu_pkg::PerfPsumSpadWr*PerfIncW +: PerfIncW] = PerfIncW'(evt_psum_wr_o);
+    perf_inc[rsnpu_pkg::PerfGlbFltRd*PerfIncW +: PerfIncW] = PerfIncW'(flt_re);
+    perf_inc[rsnpu_pkg::PerfGlbFltWr*PerfIncW +: PerfIncW] = PerfIncW'(flt_we);
+    perf_inc[rsnpu_pkg::PerfGlbIfmRd*PerfIncW +: PerfIncW] = PerfIncW'(ifm_re);
+    perf_inc[rsnpu_pkg::PerfGlbIfmWr*PerfIncW +: PerfIncW] = PerfIncW'(ifm_we);
+    perf_inc[rsnpu_pkg::PerfGlbPsumRd*PerfIncW +: PerfIncW] = PerfIncW'(pu_re || wb_re);
+    perf_inc[rsnpu_pkg::PerfGlbPsumWr*PerfIncW +: PerfIncW] = PerfIncW'(psum_we);
+    perf_inc[rsnpu_pkg::PerfNocFltXfer*PerfIncW +: PerfIncW] = PerfIncW'(flt_valid && flt_ready);
+    perf_inc[rsnpu_pkg::PerfNocFltDeliv*PerfIncW +: PerfIncW] = PerfIncW'(evt_flt_deliv);
+    perf_inc[rsnpu_pkg::PerfNocIfmXfer*PerfIncW +: PerfIncW] = PerfIncW'(ifm_valid && ifm_ready);
+    perf_inc[rsnpu_pkg::PerfNocIfmDeliv*PerfIncW +: PerfIncW] = PerfIncW'(evt_ifm_deliv);
+    perf_inc[rsnpu_pkg::PerfNocPsumIn*PerfIncW +: PerfIncW] =
+        PerfIncW'($countones(pin_valid & pin_ready));
+    perf_inc[rsnpu_pkg::PerfNocPsumOut*PerfIncW +: PerfIncW] =
+        PerfIncW'($countones(pout_valid & pout_ready));
+    perf_inc[rsnpu_pkg::PerfNocPsumHop*PerfIncW +: PerfIncW] = PerfIncW'(evt_psum_hop);
+    perf_inc[rsnpu_pkg::PerfDramRdBytes*PerfIncW +: PerfIncW] =
+        (axi_rvalid_i && axi_rready_o) ? PerfIncW'(rsnpu_pkg::AxiBeatBytes) : '0;
+    perf_inc[rsnpu_pkg::PerfDramWrBytes*PerfIncW +: PerfIncW] =
+        (axi_wvalid_o && axi_wready_i) ? PerfIncW'(rsnpu_pkg::AxiBeatBytes) : '0;
+  end
+
+  rsnpu_perf_ctrs #(
+    .NumCtrs(rsnpu_pkg::PerfNumCtrs),
+    .CntW   (rsnpu_pkg::PerfCntW),
+    .IncW   (PerfIncW),
+    .SelW   (rsnpu_pkg::CsrPerfSelIdxW)
+  ) u_perf (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .clear_i(csr_pulse[rsnpu_pkg::CsrIdxCtrl*32 + rsnpu_pkg::CsrCtrlStartLsb]),
+    .count_i(ctrl_busy),
+    .inc_i  (perf_inc),
+    .sel_i  (csr_reg[rsnpu_pkg::CsrIdxPerfSel*32 + rsnpu_pkg::CsrPerfSelIdxLsb +:
+                     rsnpu_pkg::CsrPerfSelIdxW]),
+    .value_o(perf_value)
   );
 
   // -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates rsnpu/hw_enums.h: every `typedef enum ... { A = N'dV, ... } name_e;` of the rsnpu
 package template (rtl/rsnpu_pkg.sv.in) as a C++ enum class with the same values, plus
-to_string(), so testbenches and drivers never restate hardware codes by hand.
+to_string() (and k<Name>Count for enums numbered 0..N-1), so testbenches and drivers never
+restate hardware codes by hand.
 Usage: gen_enums.py rsnpu_pkg.sv.in out.h"""
 import re
 import sys
@@ -29,12 +30,22 @@ def main():
         if not members:
             sys.exit(f"gen_enums.py: enum {name}_e has no members")
         cname = camel(name)
-        # PeErrNone of pe_err_e -> PeErr::kNone
-        members = [(i[len(cname):] if i.startswith(cname) and len(i) > len(cname) else i, v)
-                   for i, v in members]
+        # PeErrNone of pe_err_e -> PeErr::kNone; PerfMacExec of perf_ctr_e -> PerfCtr::kMacExec
+        # (the longest leading words of the type name that every member starts with).
+        words = re.findall(r"[A-Z][a-z0-9]*", cname)
+        prefix = ""
+        for n in range(len(words), 0, -1):
+            cand = "".join(words[:n])
+            if all(i.startswith(cand) and len(i) > len(cand) for i, _ in members):
+                prefix = cand
+                break
+        members = [(i[len(prefix):], v) for i, v in members]
         out.append(f"enum class {cname} : int {{")
         out += [f"  k{ident} = {value}," for ident, value in members]
         out.append("};")
+        if [v for _, v in members] == list(range(len(members))):
+            # Dense 0..N-1: code may iterate over the members.
+            out.append(f"inline constexpr int k{cname}Count = {len(members)};")
         out.append(f"inline const char* to_string({cname} v) {{")
         out.append("  switch (v) {")
         out += [f"    case {cname}::k{ident}: return \"{ident}\";" for ident, _ in members]

@@ -32,10 +32,31 @@ nlohmann::json layer_json(const LayerReport& r) {
           {"err_code", r.err_code},
           {"bitexact", r.bitexact},
           {"mismatches", r.mismatches},
+          {"counters", counters_json(r.counters)},
           {"message", r.failure}};
 }
 
 }  // namespace
+
+std::optional<net::Network> load_run_network(const std::string& path,
+                                             const std::string& precision,
+                                             const std::string& last_layer) {
+  net::Network net =
+      precision.empty()
+          ? net::parse_network_file(path)
+          : net::parse_network_file_as(path, precision == "int8" ? golden::Precision::kInt8
+                                                                 : golden::Precision::kInt16);
+  if (!last_layer.empty()) {
+    const net::Layer* last = net.find(last_layer);
+    if (last == nullptr) {
+      fmt::print(stderr, "error: {}: no layer named '{}'\n", path, last_layer);
+      return std::nullopt;
+    }
+    net.layers.resize(std::size_t(last->index) + 1);
+    net.name += "_to_" + last_layer;
+  }
+  return net;
+}
 
 int cmd_run(const RunCmdOptions& o) {
   const cfg::HwConfig* hw = cfg::find(o.config);
@@ -43,20 +64,9 @@ int cmd_run(const RunCmdOptions& o) {
     fmt::print(stderr, "error: unknown configuration '{}' (see 'rsnpu configs')\n", o.config);
     return 2;
   }
-  net::Network net =
-      o.precision.empty()
-          ? net::parse_network_file(o.network)
-          : net::parse_network_file_as(o.network, o.precision == "int8" ? golden::Precision::kInt8
-                                                                        : golden::Precision::kInt16);
-  if (!o.last_layer.empty()) {
-    const net::Layer* last = net.find(o.last_layer);
-    if (last == nullptr) {
-      fmt::print(stderr, "error: {}: no layer named '{}'\n", o.network, o.last_layer);
-      return 2;
-    }
-    net.layers.resize(std::size_t(last->index) + 1);
-    net.name += "_to_" + o.last_layer;
-  }
+  std::optional<net::Network> loaded = load_run_network(o.network, o.precision, o.last_layer);
+  if (!loaded) return 2;
+  const net::Network& net = *loaded;
   RunOptions ro;
   ro.config = o.config;
   ro.seed = o.seed;

@@ -2,11 +2,19 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "accel_run.h"
 
 namespace rsnpu::tb {
+
+// Parses a network description for a run: every layer in 'precision' ("int8"/"int16"; "":
+// as described), cut after 'last_layer' ("": all; the name gets "_to_<last_layer>"). Throws on
+// a malformed file; prints the error and returns nullopt for an unknown layer name.
+std::optional<net::Network> load_run_network(const std::string& path,
+                                             const std::string& precision,
+                                             const std::string& last_layer);
 
 struct RunCmdOptions {
   std::string network;  // rsnpu-net JSON file

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "pe_harness.h"
 #include "rsnpu/csr_map.h"
+#include "rsnpu/hw_enums.h"
 #include "rsnpu/sim/axi_bind.h"
 #include "rsnpu/sim/axi_dram.h"
 #include "rsnpu/sim/axil_master.h"
@@ -32,7 +34,53 @@ struct LayerRunResult : sim::RunStatus {
   uint64_t skipped = 0;          // PE MACs gated by a zero ifmap word
   uint64_t dram_read_bytes = 0;  // during this layer
   uint64_t dram_write_bytes = 0;
+  uint64_t dram_r_beats = 0;     // AXI R and W handshakes the DRAM model saw
+  uint64_t dram_w_beats = 0;
+  // The activity counters (perf_ctr_e) read over the CSR bus after the layer.
+  std::array<uint64_t, hw::kPerfCtrCount> perf{};
+
+  uint64_t counter(hw::PerfCtr c) const { return perf[std::size_t(c)]; }
 };
+
+// Consistency of the activity counters with what the testbench saw: the cycle classes sum to
+// the layer's cycles (which end within the testbench's start-to-interrupt window), MACs and
+// DRAM beats equal the testbench's own counts, every filter word delivered is a scratchpad
+// write, no PE keeps more ifmap words than it was sent. Returns the first disagreement, or "".
+inline std::string check_counters(const LayerRunResult& r) {
+  using hw::PerfCtr;
+  auto eq = [&r](PerfCtr c, uint64_t expect, const char* what) -> std::string {
+    if (r.counter(c) == expect) return "";
+    return fmt::format("activity counter {} = {}, but {} = {}", hw::to_string(c), r.counter(c),
+                       what, expect);
+  };
+  const PerfCtr classes[] = {PerfCtr::kCycMac,   PerfCtr::kCycNoc, PerfCtr::kCycGlb,
+                             PerfCtr::kCycArray, PerfCtr::kCycOut, PerfCtr::kCycDram,
+                             PerfCtr::kCycCtrl};
+  uint64_t class_sum = 0;
+  for (const PerfCtr c : classes) class_sum += r.counter(c);
+  const uint64_t beat_bytes = 8;  // AxiDataW / 8
+  const std::string checks[] = {
+      eq(PerfCtr::kCycles, class_sum, "the sum of the cycle classes"),
+      eq(PerfCtr::kMacExec, r.macs, "the testbench's count of PE MACs"),
+      eq(PerfCtr::kMacSkip, r.skipped, "the testbench's count of gated MACs"),
+      eq(PerfCtr::kDramRdBytes, r.dram_r_beats * beat_bytes, "8 x the DRAM model's R beats"),
+      eq(PerfCtr::kDramWrBytes, r.dram_w_beats * beat_bytes, "8 x the DRAM model's W beats"),
+      eq(PerfCtr::kNocFltDeliv, r.counter(PerfCtr::kFltSpadWr), "filter spad writes"),
+  };
+  for (const std::string& c : checks) {
+    if (!c.empty()) return c;
+  }
+  // A PE drops the ifmap columns a stride > S skips, so it keeps at most what it received.
+  if (r.counter(PerfCtr::kIfmSpadWr) > r.counter(PerfCtr::kNocIfmDeliv)) {
+    return fmt::format("activity counter IfmSpadWr = {} > NocIfmDeliv = {}",
+                       r.counter(PerfCtr::kIfmSpadWr), r.counter(PerfCtr::kNocIfmDeliv));
+  }
+  if (r.counter(PerfCtr::kCycles) == 0 || r.counter(PerfCtr::kCycles) > r.cycles) {
+    return fmt::format("activity counter Cycles = {} outside (0, {}] (start to interrupt)",
+                       r.counter(PerfCtr::kCycles), r.cycles);
+  }
+  return "";
+}
 
 template <typename Traits>
 class AccelHarness {
@@ -141,13 +189,27 @@ class AccelHarness {
     const sim::AxiDram::Stats& after = dram_.stats();
     res.dram_read_bytes = after.bytes_read - before.bytes_read;
     res.dram_write_bytes = after.bytes_written - before.bytes_written;
+    res.dram_r_beats = after.r_beats - before.r_beats;
+    res.dram_w_beats = after.w_beats - before.w_beats;
     res.macs = macs_ - macs0;
     res.skipped = skipped_ - skipped0;
+    read_counters(res);
+    if (res.failure.empty()) res.failure = check_counters(res);
     if (res.failure.empty() && sim_.assertion_failed()) res.failure = "RTL assertion failed";
     if (res.failure.empty() && !dram_.violations().empty()) {
       res.failure = "AXI protocol violation: " + dram_.violations().front();
     }
     return res;
+  }
+
+  // Reads every activity counter: select it in PERF_SEL, read PERF_LO and PERF_HI.
+  void read_counters(LayerRunResult& res) {
+    for (int k = 0; k < hw::kPerfCtrCount; ++k) {
+      csr_write(csr::kPerfSel, csr::perf_sel::idx.put(0, uint32_t(k)));
+      const uint64_t lo = csr::perf_lo::value.get(csr_read(csr::kPerfLo));
+      const uint64_t hi = csr::perf_hi::value.get(csr_read(csr::kPerfHi));
+      res.perf[std::size_t(k)] = (hi << 32) | lo;
+    }
   }
 
  private:

@@ -155,6 +155,7 @@ void finish_report(Harness& h, const LayerRunResult& r, const std::vector<DramAd
   rep.dram_read_bytes = r.dram_read_bytes;
   rep.dram_write_bytes = r.dram_write_bytes;
   rep.err_code = r.err_code;
+  rep.counters = r.perf;
   rep.utilization =
       r.cycles == 0 ? 0.0 : double(rep.macs) / (double(r.cycles) * hw.pe_rows * hw.pe_cols);
   if (!r.failure.empty()) {
@@ -165,6 +166,11 @@ void finish_report(Harness& h, const LayerRunResult& r, const std::vector<DramAd
   } else if (r.err_code != 0 && !refusal_expected) {
     rep.failure = fmt::format("hardware refused the layer: err_code {} ({})", r.err_code,
                               hw::to_string(hw::CtrlErr(r.err_code)));
+  } else if (r.err_code == 0 && rep.macs > 0 &&
+             r.macs + r.skipped != uint64_t(rep.map.pe_mac_slots(rep.desc))) {
+    rep.failure = fmt::format("PE MACs executed {} + gated {} != the {} MAC slots the mapping "
+                              "implies ({} useful MACs)",
+                              r.macs, r.skipped, rep.map.pe_mac_slots(rep.desc), rep.macs);
   }
 }
 

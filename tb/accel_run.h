@@ -3,6 +3,7 @@
 // layer-regress`, and of the accelerator tests.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <random>
@@ -14,6 +15,7 @@
 #include "network.h"
 #include "rsnpu/golden/golden.h"
 #include "rsnpu/hw_configs.h"
+#include "rsnpu/hw_enums.h"
 
 namespace rsnpu::tb {
 
@@ -57,6 +59,10 @@ struct LayerReport {
   int64_t mismatches = 0;     // output words that differ
   std::string failure;        // empty when bitexact; else what went wrong first
   double sim_seconds = 0.0;   // wall time of the simulation
+  // The hardware's activity counters (perf_ctr_e, read over the CSR bus after the layer);
+  // checked against the testbench's own counts and, for a mapped layer, macs.
+  std::array<uint64_t, hw::kPerfCtrCount> counters{};
+  uint64_t counter(hw::PerfCtr c) const { return counters[std::size_t(c)]; }
 };
 
 struct RunOptions {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -27,6 +28,23 @@ void print_progress(const std::string& what, uint64_t i, uint64_t n, const std::
   } else if (i == n || (every > 0 && i % every == 0)) {
     fmt::print(stderr, "{} {}/{} {}\n", what, i, n, unit);
   }
+}
+
+nlohmann::json counters_json(const std::array<uint64_t, hw::kPerfCtrCount>& counters) {
+  nlohmann::json j = nlohmann::json::object();
+  for (int k = 0; k < hw::kPerfCtrCount; ++k) {
+    std::string key;
+    for (const char ch : std::string(hw::to_string(hw::PerfCtr(k)))) {
+      if (std::isupper(static_cast<unsigned char>(ch))) {
+        if (!key.empty()) key += '_';
+        key += char(std::tolower(static_cast<unsigned char>(ch)));
+      } else {
+        key += ch;
+      }
+    }
+    j[key] = counters[std::size_t(k)];
+  }
+  return j;
 }
 
 }  // namespace rsnpu::tb

@@ -1,9 +1,12 @@
 // Report plumbing shared by the rsnpu subcommands: JSON report files and progress lines.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "rsnpu/hw_enums.h"
 
 namespace rsnpu::tb {
 
@@ -14,5 +17,8 @@ void write_json_file(const std::string& path, const nlohmann::json& j);
 // every 'every' steps and at the end (logs stay short).
 void print_progress(const std::string& what, uint64_t i, uint64_t n, const std::string& unit,
                     uint64_t every);
+
+// The activity counters by name: PerfCtr::kCycMac -> "cyc_mac".
+nlohmann::json counters_json(const std::array<uint64_t, hw::kPerfCtrCount>& counters);
 
 }  // namespace rsnpu::tb

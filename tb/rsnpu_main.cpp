@@ -9,6 +9,7 @@
 
 #include "accel_cmds.h"
 #include "array_regress.h"
+#include "bench_cmd.h"
 #include "cli_report.h"
 #include "ml_cmds.h"
 #include "net_metrics.h"
@@ -300,6 +301,48 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   metrics->add_option("--json", metrics_json_path, "Write the metrics of all networks as JSON");
 
+  rsnpu::tb::BenchOptions bo;
+  auto* bench = app.add_subcommand(
+      "bench",
+      "Benchmark a network on the accelerator RTL (default: AlexNet CONV1-5, batch 4, INT16, "
+      "eyeriss, Eyeriss's 480 MB/s DRAM link): per-layer power, time, utilization, GLB and DRAM "
+      "traffic, energy by level from the activity counters, physical limits and Eyeriss's "
+      "published figures beside ours -> bench.json, bench.md, PNG plots");
+  bench->add_option("network", bo.network, "Network description")
+      ->capture_default_str()
+      ->check(CLI::ExistingFile);
+  bench->add_option("--last-layer", bo.last_layer, "Run up to this layer (\"\": all)")
+      ->capture_default_str();
+  bench->add_option("-c,--config", bo.config, "Configuration")->capture_default_str();
+  bench->add_option("-b,--batch", bo.batch, "Images per layer")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 255));
+  bench->add_option("-p,--precision", bo.precision, "Word precision")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"int8", "int16"}));
+  bench->add_option("-s,--seed", bo.seed, "Seed of weights and inputs")->capture_default_str();
+  bench->add_option("--dram-mbps", bo.dram_mbytes_per_s, "DRAM link bandwidth, MB/s")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e5));
+  bench->add_option("--dram-latency-ns", bo.dram_latency_ns, "DRAM read/write latency, ns")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e4));
+  bench->add_option("--ert", bo.erts,
+                    "Energy reference table(s) (default: config/ert/eyeriss_normalized.json "
+                    "and config/ert/osu018_<config>.json)")
+      ->check(CLI::ExistingFile);
+  bench->add_option("--reference", bo.reference,
+                    "Published figures to print beside ours (\"\": none)")
+      ->capture_default_str();
+  bench->add_option("--area", bo.area_json,
+                    "Area report of rsnpu_top (default: build/reports/synth/<config>/top/"
+                    "area.json when make synth has run)");
+  bench->add_option("-o,--out-dir", bo.out_dir, "Where bench.json, bench.md and the plots go")
+      ->capture_default_str();
+  bench->add_flag("--no-plots", [&bo](int64_t) { bo.plots = false; }, "Skip the gnuplot PNGs");
+  bench->add_flag("--checked", bo.checked, "Simulate with the RTL assertions (slower)");
+  bench->add_flag("-q,--quiet", bo.quiet, "No progress output");
+
   const auto run_ml = rsnpu::tb::add_ml_commands(app);
 
   CLI11_PARSE(app, argc, argv);
@@ -323,6 +366,7 @@ int main(int argc, char** argv) {
       return cmd_array_regress(arr_configs, arr_seed, arr_count, arr_waves, arr_json, arr_quiet);
     if (*run) return rsnpu::tb::cmd_run(run_o);
     if (*lreg) return rsnpu::tb::cmd_layer_regress(lr);
+    if (*bench) return rsnpu::tb::cmd_bench(bo);
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 2;
