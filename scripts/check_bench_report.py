@@ -34,7 +34,7 @@ def main():
     if not layers:
         fail("bench.json: no layers")
     tot = j["total"]
-    for key in ("macs", "cycles", "dram_bytes", "glb_bytes", "ideal_cycles"):
+    for key in ("macs", "pe_mac_slots", "cycles", "dram_bytes", "glb_bytes", "ideal_cycles"):
         s = sum(l[key] for l in layers)
         if not math.isclose(s, tot[key], rel_tol=1e-9):
             fail(f"bench.json: layers' {key} sum to {s}, total says {tot[key]}")
@@ -47,8 +47,8 @@ def main():
         if l["cycles"] < l["ideal_cycles"]:
             fail(f"bench.json: {l['name']}: fewer cycles than the ideal")
         c = l["counters"]
-        if c["mac_exec"] + c["mac_skip"] != l["macs"]:
-            fail(f"bench.json: {l['name']}: MACs executed + gated != the layer's MACs")
+        if c["mac_exec"] + c["mac_skip"] != l["pe_mac_slots"] or l["pe_mac_slots"] < l["macs"]:
+            fail(f"bench.json: {l['name']}: MACs executed + gated != the mapping's MAC slots")
         if c["dram_rd_bytes"] + c["dram_wr_bytes"] != l["dram_bytes"]:
             fail(f"bench.json: {l['name']}: DRAM bytes disagree with the counters")
         classes = sum(c[k] for k in ("cyc_mac", "cyc_noc", "cyc_glb", "cyc_array", "cyc_out",

@@ -28,6 +28,7 @@ constexpr double kWordBytes = 2.0;  // DRAM and GLB words are 16 bits (INT8 too)
 struct BenchRow {
   std::string name;
   int64_t macs = 0;
+  int64_t mac_slots = 0;  // executed + gated MACs the mapping implies (LayerMap::pe_mac_slots)
   uint64_t cycles = 0;
   double time_ms = 0;
   double utilization = 0;       // MACs / (cycles x PEs)
@@ -155,12 +156,14 @@ int cmd_bench(const BenchOptions& o) {
   }
   if (!loaded) return 2;
   const net::Network& net = *loaded;
+  // A hardware layer's name without the layers fused into it: "conv1+pool1" -> "conv1".
+  auto base = [](const std::string& name) { return name.substr(0, name.find('+')); };
   // The published column only beside the same workload: every layer name found there.
   auto reference_matches = [&](const std::vector<LayerReport>& layers) {
     if (!ref) return false;
     for (const LayerReport& r : layers) {
       bool found = false;
-      for (const nlohmann::json& l : (*ref)["layers"]) found |= l.value("name", "") == r.name;
+      for (const nlohmann::json& l : (*ref)["layers"]) found |= l.value("name", "") == base(r.name);
       if (!found) return false;
     }
     return !layers.empty();
@@ -215,6 +218,7 @@ int cmd_bench(const BenchOptions& o) {
     BenchRow row;
     row.name = r.name;
     row.macs = r.macs;
+    row.mac_slots = r.map.pe_mac_slots(r.desc);
     row.cycles = r.counter(PerfCtr::kCycles);
     row.time_ms = double(row.cycles) / (hw->clock_mhz * 1e3);
     row.utilization = row.cycles ? double(r.macs) / (double(row.cycles) * pes) : 0.0;
@@ -233,6 +237,7 @@ int cmd_bench(const BenchOptions& o) {
       total.energy[e].total += row.energy[e].total;
     }
     total.macs += row.macs;
+    total.mac_slots += row.mac_slots;
     total.cycles += row.cycles;
     total.glb_bytes += row.glb_bytes;
     total.dram_bytes += row.dram_bytes;
@@ -263,7 +268,7 @@ int cmd_bench(const BenchOptions& o) {
   auto ref_layer = [&](const std::string& name) -> const nlohmann::json* {
     if (!ref) return nullptr;
     for (const nlohmann::json& l : (*ref)["layers"]) {
-      if (l.value("name", "") == name) return &l;
+      if (l.value("name", "") == base(name)) return &l;
     }
     return nullptr;
   };
@@ -367,6 +372,8 @@ int cmd_bench(const BenchOptions& o) {
   const double ref_peak_gmacs =
       ref ? ref->value("pes", NAN) * ref->value("clock_mhz", NAN) / 1e3 : NAN;
   add("MAC utilization %", 100 * total.utilization, 100 * ref_gmacs / ref_peak_gmacs, 1);
+  add("PE MAC slots per useful MAC (mapping waste)",
+      total.macs ? double(total.mac_slots) / double(total.macs) : NAN, NAN, 3);
   add("chip power mW (osu018 0.18 um, no DRAM)", pw, ref_mw, 0);
   double scaled_mw = NAN;
   if (pj_ert >= 0 && erts[std::size_t(pj_ert)].scale_to_65nm > 0) {
@@ -417,6 +424,7 @@ int cmd_bench(const BenchOptions& o) {
   auto row_json = [&](const BenchRow& r) {
     nlohmann::json j = {{"name", r.name},
                         {"macs", r.macs},
+                        {"pe_mac_slots", r.mac_slots},
                         {"cycles", r.cycles},
                         {"time_ms", r.time_ms},
                         {"utilization", r.utilization},
