@@ -167,10 +167,10 @@ void finish_report(Harness& h, const LayerRunResult& r, const std::vector<DramAd
     rep.failure = fmt::format("hardware refused the layer: err_code {} ({})", r.err_code,
                               hw::to_string(hw::CtrlErr(r.err_code)));
   } else if (r.err_code == 0 && rep.macs > 0 &&
-             r.macs + r.skipped != uint64_t(rep.map.pe_mac_slots(rep.desc))) {
+             r.macs + r.skipped != uint64_t(mac_slots(rep.desc, rep.map))) {
     rep.failure = fmt::format("PE MACs executed {} + gated {} != the {} MAC slots the mapping "
                               "implies ({} useful MACs)",
-                              r.macs, r.skipped, rep.map.pe_mac_slots(rep.desc), rep.macs);
+                              r.macs, r.skipped, mac_slots(rep.desc, rep.map), rep.macs);
   }
 }
 

@@ -28,7 +28,7 @@ constexpr double kWordBytes = 2.0;  // DRAM and GLB words are 16 bits (INT8 too)
 struct BenchRow {
   std::string name;
   int64_t macs = 0;
-  int64_t mac_slots = 0;  // executed + gated MACs the mapping implies (LayerMap::pe_mac_slots)
+  int64_t mac_slots = 0;  // executed + gated MACs the mapping implies (tb::mac_slots)
   uint64_t cycles = 0;
   double time_ms = 0;
   double utilization = 0;       // MACs / (cycles x PEs)
@@ -218,7 +218,7 @@ int cmd_bench(const BenchOptions& o) {
     BenchRow row;
     row.name = r.name;
     row.macs = r.macs;
-    row.mac_slots = r.map.pe_mac_slots(r.desc);
+    row.mac_slots = mac_slots(r.desc, r.map);
     row.cycles = r.counter(PerfCtr::kCycles);
     row.time_ms = double(row.cycles) / (hw->clock_mhz * 1e3);
     row.utilization = row.cycles ? double(r.macs) / (double(row.cycles) * pes) : 0.0;

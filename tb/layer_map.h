@@ -84,13 +84,6 @@ struct LayerMap {
     return int64_t(d.n) * d.groups * n_mt * n_strips * n_ct;
   }
   int active_pes(const LayerDesc& d) const { return rows_used(d) * cols; }
-  // MAC slots (executed + zero-gated) the loop nest implies: every pass runs every active PE
-  // over folds x F outputs of p filters, S taps and q channels, whether or not a row, filter
-  // or channel lies past the layer's edge (those slots see zero weights or words). Differs
-  // from LayerDesc::macs() by that waste and by rows pooling never reads.
-  int64_t pe_mac_slots(const LayerDesc& d) const {
-    return passes(d) * active_pes(d) * folds * f * d.s * p * q;
-  }
   // GLB use of one pass: ifmap words (ctile * in_rows_max * wp_in), psum entries
   // (es_max * F * p).
   int64_t glb_ifmap_words(const LayerDesc& d) const {
