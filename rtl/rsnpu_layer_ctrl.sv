@@ -2,8 +2,15 @@
 // docs/accelerator.md: DMA of biases, filters and ifmap rows into the global buffers, PE
 // routing, one pass of the PE array per channel tile, and the write back of each strip
 // through the output stage, with the residual rows preloaded into the psum buffer before the
-// first channel tile of a strip when CONV.res is set. An illegal descriptor is refused (err_code_o) before any DRAM
-// access; a DMA or PE error aborts the layer. done_o pulses once per start.
+// first channel tile of a strip when CONV.res is set. An illegal descriptor is refused
+// (err_code_o) before any DRAM access; a DMA or PE error aborts the layer. done_o pulses once
+// per start.
+//
+// Arithmetic: every product the checks and the loop nest need is computed once per layer, in
+// the check phase, by a sequential multiplier (rsnpu_seq_mul) into registers (dv_q, one
+// entry per step of the derive program). The loop nest then only adds: DRAM addresses and
+// the strip's row window advance by registered steps. No multiplier or divider sits on a
+// register-to-register path, and every value the other units read is a register.
 module rsnpu_layer_ctrl (
   input  logic                                         clk_i,
   input  logic                                         rst_ni,
@@ -125,29 +132,27 @@ module rsnpu_layer_ctrl (
   localparam logic [1:0] InNone = 2'd0;
   localparam logic [1:0] InBias = 2'd1;
   localparam logic [1:0] InBuffer = 2'd2;
+  localparam int unsigned DvW = 48;    // derived values; larger products saturate (all ones)
+  localparam int unsigned MulBW = 16;  // multiplier operand: the widest descriptor field
 
   // -------------------------------------------------------------------------------------
-  // Descriptor fields
+  // Descriptor fields (zero-extended to DvW bits)
   // -------------------------------------------------------------------------------------
-  logic [63:0] cg, h, w, mg, r, s, nb, u, pad, groups, e, f, ho, wo;
-  logic [63:0] p, q, sets, cols, folds, strip_rows, n_mt, n_ct, n_strips, pk, ps;
+  logic [DvW-1:0] cg, h, w, mg, r, s, nb, u, pad, groups, e, f, ho, wo;
+  logic [DvW-1:0] p, q, sets, cols, folds, strip_rows, n_mt, n_ct, n_strips, pk, ps, ctot_f;
+  logic [DvW-1:0] a_ifm, a_wgt, a_bias, a_ofm, a_res, rd_lo, rd_hi, wr_lo, wr_hi;
+  logic [DvW-1:0] bias_words;
+  logic [MulBW-1:0] wp_in, wp_out;  // words per DRAM row (W, Wo rounded up to 4)
   logic [rsnpu_pkg::RqShiftW-1:0] shift;
   logic [4:0] res_shift;
-  logic [63:0] a_ifm, a_wgt, a_bias, a_ofm, a_res, rd_lo, rd_hi, wr_lo, wr_hi, ctot;
-  logic int8, bias_en, relu, res_en;
-  logic [63:0] ctile, rows_used, hspan, e_pass, es_max, in_rows_max, wp_in, wp_out;
-  logic [63:0] blob_words, bias_words, pqs;
+  logic int8, bias_en, relu, res_en, pool_en;
 
-  function automatic logic [63:0] fld(input logic [rsnpu_pkg::CsrNumRegs*32-1:0] regs,
-                                      input int unsigned idx, input int unsigned lsb,
-                                      input int unsigned width);
+  function automatic logic [DvW-1:0] fld(input logic [rsnpu_pkg::CsrNumRegs*32-1:0] regs,
+                                         input int unsigned idx, input int unsigned lsb,
+                                         input int unsigned width);
     logic [31:0] v;
     v = regs[idx*32 +: 32] >> lsb;
-    fld = 64'(v) & ((64'd1 << width) - 64'd1);
-  endfunction
-
-  function automatic logic [63:0] round_up(input logic [63:0] v, input logic [63:0] m);
-    round_up = ((v + m - 64'd1) / m) * m;
+    fld = DvW'(v) & ((DvW'(1) << width) - DvW'(1));
   endfunction
 
   always_comb begin
@@ -157,7 +162,7 @@ module rsnpu_layer_ctrl (
     w = fld(reg_i, rsnpu_pkg::CsrIdxInShape, rsnpu_pkg::CsrInShapeWLsb, rsnpu_pkg::CsrInShapeWW);
     mg = fld(reg_i, rsnpu_pkg::CsrIdxChannels, rsnpu_pkg::CsrChannelsMLsb,
         rsnpu_pkg::CsrChannelsMW);
-    ctot = fld(reg_i, rsnpu_pkg::CsrIdxOutChannels, rsnpu_pkg::CsrOutChannelsTotalLsb,
+    ctot_f = fld(reg_i, rsnpu_pkg::CsrIdxOutChannels, rsnpu_pkg::CsrOutChannelsTotalLsb,
         rsnpu_pkg::CsrOutChannelsTotalW);
     r = fld(reg_i, rsnpu_pkg::CsrIdxFltShape, rsnpu_pkg::CsrFltShapeRLsb, rsnpu_pkg::CsrFltShapeRW);
     s = fld(reg_i, rsnpu_pkg::CsrIdxFltShape, rsnpu_pkg::CsrFltShapeSLsb, rsnpu_pkg::CsrFltShapeSW);
@@ -203,78 +208,221 @@ module rsnpu_layer_ctrl (
     n_ct = fld(reg_i, rsnpu_pkg::CsrIdxMap2, rsnpu_pkg::CsrMap2NCtLsb, rsnpu_pkg::CsrMap2NCtW);
     n_strips = fld(reg_i, rsnpu_pkg::CsrIdxMap3, rsnpu_pkg::CsrMap3NStripsLsb,
         rsnpu_pkg::CsrMap3NStripsW);
-    // No concatenation: the output tensor holds the layer's G*Mg channels.
-    if (ctot == 64'd0) begin
-      ctot = groups * mg;
-    end
     // No pooling: a 1 x 1 window with stride 1.
-    if (pk == 64'd0) begin
-      ps = 64'd1;
-      pk = 64'd1;
+    pool_en = (pk != '0);
+    if (!pool_en) begin
+      ps = DvW'(1);
+      pk = DvW'(1);
     end
-    ctile = sets * q;
-    rows_used = sets * r;
-    hspan = (cols - 64'd1) * u + r;
-    e_pass = folds * cols;
-    es_max = (strip_rows - 64'd1) * ps + pk;
-    in_rows_max = (e_pass - 64'd1) * u + r;
-    wp_in = round_up(w, 64'd4);
-    wp_out = round_up(wo, 64'd4);
-    pqs = p * q * s;
-    blob_words = round_up(rows_used * pqs, 64'd4);
-    bias_words = round_up(p, 64'd2);
+    // Words per DRAM row, and one filter tile's 32-bit biases: rounded up, no multiplier.
+    wp_in = MulBW'((w + DvW'(3)) & ~DvW'(3));
+    wp_out = MulBW'((wo + DvW'(3)) & ~DvW'(3));
+    bias_words = (p + DvW'(1)) & ~DvW'(1);
   end
 
   // -------------------------------------------------------------------------------------
-  // Descriptor checks (docs/accelerator.md, in order)
+  // Derive program: one product (plus an addend) per step, in this order; dv_q[step] holds
+  // the result. A step may use the results of the steps before it.
+  // -------------------------------------------------------------------------------------
+  typedef enum logic [5:0] {
+    DvGm,          // G*Mg: channels the layer writes per image
+    DvEuLo,        // (E-1)*U + R: input rows the output height needs
+    DvFuLo,        // (F-1)*U + S: input columns the output width needs (ifmap row length)
+    DvHoLo,        // (Ho-1)*ps + pk
+    DvWoLo,        // (Wo-1)*ps + pk
+    DvRowsUsed,    // sets*R
+    DvQs,          // q*S
+    DvPqs,         // p*q*S: filter spad words per PE
+    DvHspan,       // (cols-1)*U + R
+    DvTags,        // sets*hspan: ifmap tags
+    DvEpass,       // folds*cols
+    DvEsMax,       // (strip_rows-1)*ps + pk
+    DvMtCov,       // (n_mt-1)*p
+    DvCtile,       // sets*q
+    DvCtCov,       // (n_ct-1)*ctile
+    DvStCov,       // (n_strips-1)*strip_rows: output rows before the last strip
+    DvInRows,      // (e_pass-1)*U + R: input rows one pass can read
+    DvGlbI1,       // in_rows_max*ctile
+    DvGlbI,        // ... *wp_in: ifmap buffer words of the worst pass
+    DvGlbP1,       // es_max*F
+    DvGlbP,        // ... *p: psum buffer entries
+    DvPlaneIn,     // H*wp_in: words of one input channel
+    DvCgPlane,     // ... *Cg: words of one group's input
+    DvIn1,         // ... *G
+    DvInWords,     // ... *N: input tensor words
+    DvBlobRaw,     // rows_used*pqs: one pass's filter words (before rounding up)
+    DvWg1,         // blob_words*n_ct
+    DvWg2,         // ... *n_mt
+    DvWgtWords,    // ... *G: weight words
+    DvBias1,       // bias_words*n_mt
+    DvBiasWords,   // ... *G: 32-bit biases
+    DvPlaneOut,    // Ho*wp_out: words of one output channel
+    DvOut1,        // (N-1)*ctot + G*Mg: output channels spanned
+    DvOut2,        // ... *Ho
+    DvOutWords,    // ... *wp_out: output window words
+    DvRes1,        // G*Mg*N
+    DvRes2,        // ... *Ho
+    DvResWords,    // ... *wp_out: residual tensor words
+    DvPPlane,      // p*plane_out: output step of a filter tile
+    DvMgPlane,     // Mg*plane_out: output (and residual) step of a group
+    DvExtra,       // (ctot - G*Mg)*plane_out: the concatenation gap between images
+    DvCtPlane,     // ctile*plane_in: input step of a channel tile
+    DvStripOut,    // strip_rows*wp_out: output words of a full strip
+    DvStripE,      // strip_rows*ps: convolution rows of a strip step
+    DvStripEu,     // ... *U: input rows of a strip step
+    DvColsU,       // cols*U
+    DvFp,          // F*p
+    DvPadWp,       // P*wp_in
+    DvInRowsPadWp, // (in_rows_max - P)*wp_in
+    DvStripEuWp,   // strip step in input words (DvStripEu*wp_in)
+    DvLastEs,      // (last_prow-1)*ps + pk, last_prow = Ho - DvStCov
+    DvLastOut,     // last_prow*wp_out
+    DvNum
+  } dv_e;
+  localparam int unsigned NumDv = 32'(DvNum);
+
+  logic [DvW-1:0] dv_d [NumDv];
+  logic [DvW-1:0] dv_q [NumDv];
+  logic [5:0] step_d, step_q;
+  logic [DvW-1:0] mul_a, mul_c, mul_prod, ctot, blob_words;
+  logic [MulBW-1:0] mul_b;
+  logic [DvW:0] mul_sum;
+  logic mul_start, mul_busy, mul_done;
+
+  assign ctot = (ctot_f == '0) ? dv_q[DvGm] : ctot_f;  // 0: no concatenation
+  assign blob_words = (dv_q[DvBlobRaw] + DvW'(3)) & ~DvW'(3);
+
+  // Operands of the current step: mul_a * mul_b + mul_c.
+  always_comb begin
+    mul_a = '0;
+    mul_b = '0;
+    mul_c = '0;
+    unique case (step_q)
+      DvGm:          begin mul_a = mg; mul_b = MulBW'(groups); end
+      DvEuLo:        begin mul_a = e - DvW'(1); mul_b = MulBW'(u); mul_c = r; end
+      DvFuLo:        begin mul_a = f - DvW'(1); mul_b = MulBW'(u); mul_c = s; end
+      DvHoLo:        begin mul_a = ho - DvW'(1); mul_b = MulBW'(ps); mul_c = pk; end
+      DvWoLo:        begin mul_a = wo - DvW'(1); mul_b = MulBW'(ps); mul_c = pk; end
+      DvRowsUsed:    begin mul_a = r; mul_b = MulBW'(sets); end
+      DvQs:          begin mul_a = q; mul_b = MulBW'(s); end
+      DvPqs:         begin mul_a = dv_q[DvQs]; mul_b = MulBW'(p); end
+      DvHspan:       begin mul_a = cols - DvW'(1); mul_b = MulBW'(u); mul_c = r; end
+      DvTags:        begin mul_a = dv_q[DvHspan]; mul_b = MulBW'(sets); end
+      DvEpass:       begin mul_a = folds; mul_b = MulBW'(cols); end
+      DvEsMax:       begin mul_a = strip_rows - DvW'(1); mul_b = MulBW'(ps); mul_c = pk; end
+      DvMtCov:       begin mul_a = n_mt - DvW'(1); mul_b = MulBW'(p); end
+      DvCtile:       begin mul_a = q; mul_b = MulBW'(sets); end
+      DvCtCov:       begin mul_a = n_ct - DvW'(1); mul_b = MulBW'(dv_q[DvCtile]); end
+      DvStCov:       begin mul_a = n_strips - DvW'(1); mul_b = MulBW'(strip_rows); end
+      DvInRows:      begin mul_a = dv_q[DvEpass] - DvW'(1); mul_b = MulBW'(u); mul_c = r; end
+      DvGlbI1:       begin mul_a = dv_q[DvInRows]; mul_b = MulBW'(dv_q[DvCtile]); end
+      DvGlbI:        begin mul_a = dv_q[DvGlbI1]; mul_b = wp_in; end
+      DvGlbP1:       begin mul_a = dv_q[DvEsMax]; mul_b = MulBW'(f); end
+      DvGlbP:        begin mul_a = dv_q[DvGlbP1]; mul_b = MulBW'(p); end
+      DvPlaneIn:     begin mul_a = h; mul_b = wp_in; end
+      DvCgPlane:     begin mul_a = dv_q[DvPlaneIn]; mul_b = MulBW'(cg); end
+      DvIn1:         begin mul_a = dv_q[DvCgPlane]; mul_b = MulBW'(groups); end
+      DvInWords:     begin mul_a = dv_q[DvIn1]; mul_b = MulBW'(nb); end
+      DvBlobRaw:     begin mul_a = dv_q[DvPqs]; mul_b = MulBW'(dv_q[DvRowsUsed]); end
+      DvWg1:         begin mul_a = blob_words; mul_b = MulBW'(n_ct); end
+      DvWg2:         begin mul_a = dv_q[DvWg1]; mul_b = MulBW'(n_mt); end
+      DvWgtWords:    begin mul_a = dv_q[DvWg2]; mul_b = MulBW'(groups); end
+      DvBias1:       begin mul_a = bias_words; mul_b = MulBW'(n_mt); end
+      DvBiasWords:   begin mul_a = dv_q[DvBias1]; mul_b = MulBW'(groups); end
+      DvPlaneOut:    begin mul_a = DvW'(wp_out); mul_b = MulBW'(ho); end
+      DvOut1:        begin mul_a = ctot; mul_b = MulBW'(nb - DvW'(1)); mul_c = dv_q[DvGm]; end
+      DvOut2:        begin mul_a = dv_q[DvOut1]; mul_b = MulBW'(ho); end
+      DvOutWords:    begin mul_a = dv_q[DvOut2]; mul_b = wp_out; end
+      DvRes1:        begin mul_a = dv_q[DvGm]; mul_b = MulBW'(nb); end
+      DvRes2:        begin mul_a = dv_q[DvRes1]; mul_b = MulBW'(ho); end
+      DvResWords:    begin mul_a = dv_q[DvRes2]; mul_b = wp_out; end
+      DvPPlane:      begin mul_a = dv_q[DvPlaneOut]; mul_b = MulBW'(p); end
+      DvMgPlane:     begin mul_a = dv_q[DvPlaneOut]; mul_b = MulBW'(mg); end
+      DvExtra:       begin mul_a = dv_q[DvPlaneOut]; mul_b = MulBW'(ctot - dv_q[DvGm]); end
+      DvCtPlane:     begin mul_a = dv_q[DvPlaneIn]; mul_b = MulBW'(dv_q[DvCtile]); end
+      DvStripOut:    begin mul_a = strip_rows; mul_b = wp_out; end
+      DvStripE:      begin mul_a = strip_rows; mul_b = MulBW'(ps); end
+      DvStripEu:     begin mul_a = dv_q[DvStripE]; mul_b = MulBW'(u); end
+      DvColsU:       begin mul_a = cols; mul_b = MulBW'(u); end
+      DvFp:          begin mul_a = f; mul_b = MulBW'(p); end
+      DvPadWp:       begin mul_a = pad; mul_b = wp_in; end
+      DvInRowsPadWp: begin mul_a = dv_q[DvInRows] - pad; mul_b = wp_in; end
+      DvStripEuWp:   begin mul_a = dv_q[DvStripEu]; mul_b = wp_in; end
+      DvLastEs:      begin mul_a = ho - dv_q[DvStCov] - DvW'(1); mul_b = MulBW'(ps); mul_c = pk; end
+      DvLastOut:     begin mul_a = ho - dv_q[DvStCov]; mul_b = wp_out; end
+      default: ;
+    endcase
+    // Result: saturating add of the addend.
+    mul_sum = {1'b0, mul_prod} + {1'b0, mul_c};
+  end
+
+  rsnpu_seq_mul #(
+    .ProdW(DvW),
+    .BW   (MulBW)
+  ) u_mul (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .start_i(mul_start),
+    .a_i    (mul_a),
+    .b_i    (mul_b),
+    .busy_o (mul_busy),
+    .done_o (mul_done),
+    .prod_o (mul_prod)
+  );
+
+  // -------------------------------------------------------------------------------------
+  // Descriptor checks (docs/accelerator.md, in order), on the derived registers
   // -------------------------------------------------------------------------------------
   rsnpu_pkg::ctrl_err_e check;
-  logic [63:0] in_bytes, wgt_bytes, bias_bytes_all, out_bytes, res_bytes;
-  logic pool_en;
+  logic [DvW-1:0] h_pad, w_pad;  // input size with padding
 
-  function automatic logic range_ok(input logic [63:0] base, input logic [63:0] bytes,
-                                    input logic [63:0] lo, input logic [63:0] hi);
-    range_ok = (base[2:0] == 3'd0) && (base >= lo) && (base + bytes <= hi);
+  // base 8-byte aligned and [base, base + bytes) inside [lo, hi); bytes = words << sh.
+  function automatic logic range_ok(input logic [DvW-1:0] base, input logic [DvW-1:0] words,
+                                    input int unsigned sh, input logic [DvW-1:0] lo,
+                                    input logic [DvW-1:0] hi);
+    logic [DvW+2:0] end_b;
+    end_b = (DvW+3)'(base) + ((DvW+3)'(words) << sh);
+    range_ok = (base[2:0] == 3'd0) && (base >= lo) && (end_b <= (DvW+3)'(hi));
+  endfunction
+
+  // lo <= x < lo + step (all DvW bits; lo + step computed one bit wider).
+  function automatic logic in_window(input logic [DvW-1:0] lo, input logic [DvW-1:0] step,
+                                     input logic [DvW-1:0] x);
+    in_window = (lo <= x) && ((DvW+1)'(x) < (DvW+1)'(lo) + (DvW+1)'(step));
   endfunction
 
   always_comb begin
-    in_bytes = nb * groups * cg * h * wp_in * 64'd2;
-    wgt_bytes = groups * n_mt * n_ct * blob_words * 64'd2;
-    bias_bytes_all = groups * n_mt * bias_words * 64'd4;
-    // The output images are ctot channels apart; the last one ends after its G*Mg channels.
-    out_bytes = ((nb - 64'd1) * ctot + groups * mg) * ho * wp_out * 64'd2;
-    res_bytes = nb * groups * mg * ho * wp_out * 64'd2;
-    pool_en = (fld(reg_i, rsnpu_pkg::CsrIdxOutput, rsnpu_pkg::CsrOutputPoolKLsb,
-        rsnpu_pkg::CsrOutputPoolKW) != 64'd0);
+    h_pad = h + (pad << 1);
+    w_pad = w + (pad << 1);
     check = rsnpu_pkg::CtrlErrNone;
     if (cg == 0 || h == 0 || w == 0 || mg == 0 || r == 0 || s == 0 || nb == 0 || u == 0 ||
         groups == 0 || e == 0 || f == 0 || ho == 0 || wo == 0 || p == 0 || q == 0 ||
         sets == 0 || cols == 0 || folds == 0 || strip_rows == 0 || n_mt == 0 || n_ct == 0 ||
         n_strips == 0 || ps == 0) begin
       check = rsnpu_pkg::CtrlErrZeroField;
-    end else if (!((e - 1) * u + r <= h + 2 * pad && h + 2 * pad < e * u + r) ||
-                 !((f - 1) * u + s <= w + 2 * pad && w + 2 * pad < f * u + s) ||
-                 !((ho - 1) * ps + pk <= e && e < ho * ps + pk) ||
-                 !((wo - 1) * ps + pk <= f && f < wo * ps + pk) ||
-                 pad >= r || pad >= s || ctot < groups * mg || (res_en && pool_en)) begin
+    end else if (!in_window(dv_q[DvEuLo], u, h_pad) ||
+                 !in_window(dv_q[DvFuLo], u, w_pad) ||
+                 !in_window(dv_q[DvHoLo], ps, e) || !in_window(dv_q[DvWoLo], ps, f) ||
+                 pad >= r || pad >= s || ctot < dv_q[DvGm] || (res_en && pool_en)) begin
       check = rsnpu_pkg::CtrlErrShape;
-    end else if (rows_used > 64'(Rows) || cols > 64'(Cols) || p > 64'(rsnpu_pkg::PsumSpadWords) ||
-                 q * s > 64'(rsnpu_pkg::IfmapSpadWords) || pqs > 64'(rsnpu_pkg::FilterSpadWords) ||
-                 sets * hspan > 64'(1 << rsnpu_pkg::NocTagW)) begin
+    end else if (dv_q[DvRowsUsed] > DvW'(Rows) || cols > DvW'(Cols) ||
+                 p > DvW'(rsnpu_pkg::PsumSpadWords) ||
+                 dv_q[DvQs] > DvW'(rsnpu_pkg::IfmapSpadWords) ||
+                 dv_q[DvPqs] > DvW'(rsnpu_pkg::FilterSpadWords) ||
+                 dv_q[DvTags] > DvW'(1 << rsnpu_pkg::NocTagW)) begin
       check = rsnpu_pkg::CtrlErrArray;
-    end else if (e_pass < es_max ||
-                 !((n_mt - 1) * p < mg && mg <= n_mt * p) ||
-                 !((n_ct - 1) * ctile < cg && cg <= n_ct * ctile) ||
-                 !((n_strips - 1) * strip_rows < ho && ho <= n_strips * strip_rows)) begin
+    end else if (dv_q[DvEpass] < dv_q[DvEsMax] || !in_window(dv_q[DvMtCov] + DvW'(1), p, mg) ||
+                 !in_window(dv_q[DvCtCov] + DvW'(1), dv_q[DvCtile], cg) ||
+                 !in_window(dv_q[DvStCov] + DvW'(1), strip_rows, ho)) begin
       check = rsnpu_pkg::CtrlErrTiling;
-    end else if (ctile * in_rows_max * wp_in > 64'(rsnpu_pkg::GlbIfmapWords) ||
-                 es_max * f * p > 64'(rsnpu_pkg::GlbPsumWords)) begin
+    end else if (dv_q[DvGlbI] > DvW'(rsnpu_pkg::GlbIfmapWords) ||
+                 dv_q[DvGlbP] > DvW'(rsnpu_pkg::GlbPsumWords)) begin
       check = rsnpu_pkg::CtrlErrGlb;
-    end else if (!range_ok(a_ifm, in_bytes, rd_lo, rd_hi) ||
-                 !range_ok(a_wgt, wgt_bytes, rd_lo, rd_hi) ||
-                 (bias_en && !range_ok(a_bias, bias_bytes_all, rd_lo, rd_hi)) ||
-                 !range_ok(a_ofm, out_bytes, wr_lo, wr_hi) ||
-                 (res_en && !range_ok(a_res, res_bytes, rd_lo, rd_hi))) begin
+    end else if (!range_ok(a_ifm, dv_q[DvInWords], 1, rd_lo, rd_hi) ||
+                 !range_ok(a_wgt, dv_q[DvWgtWords], 1, rd_lo, rd_hi) ||
+                 (bias_en && !range_ok(a_bias, dv_q[DvBiasWords], 2, rd_lo, rd_hi)) ||
+                 !range_ok(a_ofm, dv_q[DvOutWords], 1, wr_lo, wr_hi) ||
+                 (res_en && !range_ok(a_res, dv_q[DvResWords], 1, rd_lo, rd_hi))) begin
       check = rsnpu_pkg::CtrlErrWindow;
     end
   end
@@ -283,9 +431,9 @@ module rsnpu_layer_ctrl (
   // Loop nest state
   // -------------------------------------------------------------------------------------
   typedef enum logic [4:0] {
-    StIdle, StCheck, StTile, StBiasCmd, StBiasWait, StSetup, StWgtCmd, StWgtWait, StIfmCmd,
-    StIfmWait, StRoute, StStart, StRun, StWbStart, StChanCmd, StChanWait, StNext, StDone,
-    StResDrain
+    StIdle, StCheck, StVerdict, StTile, StBiasCmd, StBiasWait, StStrip, StSetup, StWgtCmd,
+    StWgtWait, StIfmCmd, StIfmWait, StRoute, StStart, StRun, StWbStart, StChanCmd, StChanWait,
+    StNext, StDone, StResDrain
   } state_e;
 
   state_e state_d, state_q;
@@ -294,8 +442,14 @@ module rsnpu_layer_ctrl (
   logic [7:0] n_d, n_q;
   logic [11:0] g_d, g_q, mt_d, mt_q, st_d, st_q, ct_d, ct_q, po0_d, po0_q;
   logic [15:0] m0_d, m0_q, c0_d, c0_q;
-  logic [31:0] in_chan_d, in_chan_q, res_chan_d, res_chan_q;  // (n*G + g) * Cg / Mg
-  logic [31:0] out_chan_d, out_chan_q;                        // n*ctot + g*Mg
+  // DRAM byte addresses, advanced by adds only: the input of image n, group g
+  // (a_ifm + (n*G + g)*Cg*plane_in*2), its output (a_ofm + (n*ctot + g*Mg)*plane_out*2) and
+  // residual (a_res + (n*G + g)*Mg*plane_out*2); offsets of the channel tile (c0*plane_in*2),
+  // the filter tile (m0*plane_out*2) and the strip (po0*wp_out*2).
+  logic [31:0] in_base_d, in_base_q, out_base_d, out_base_q, res_base_d, res_base_q;
+  logic [31:0] c0_off_d, c0_off_q, m0_off_d, m0_off_q, po0_off_d, po0_off_q;
+  // The strip's first input row before padding (po0*ps*U), and the same in input words.
+  logic [31:0] e0u_d, e0u_q, e0u_wp_d, e0u_wp_q;
   logic [31:0] wblob_d, wblob_q, mt_wbase_d, mt_wbase_q, bias_addr_d, bias_addr_q;
   logic [11:0] idx_d, idx_q;         // channel (ifmap loads) or filter (write back)
   logic [31:0] cmd_addr_d, cmd_addr_q;
@@ -310,8 +464,9 @@ module rsnpu_layer_ctrl (
   logic [rsnpu_pkg::AccW-1:0] bias_d [rsnpu_pkg::PsumSpadWords + 1];
   logic [rsnpu_pkg::AccW-1:0] bias_q [rsnpu_pkg::PsumSpadWords + 1];
 
-  // Pass values, registered in StSetup
+  // Strip values (registered in StStrip) and pass values (registered in StSetup)
   logic [11:0] prow_d, prow_q, es_d, es_q, hlo_d, hlo_q, hhi_d, hhi_q, cn_d, cn_q;
+  logic [31:0] hlo_wp_d, hlo_wp_q, hhi_wp_d, hhi_wp_q, ofm_words_d, ofm_words_q;
   logic [7:0] mn_d, mn_q;
   logic signed [15:0] hbase_d, hbase_q;
   logic [31:0] ifm_addr_d, ifm_addr_q, ofm_addr_d, ofm_addr_q;
@@ -319,33 +474,31 @@ module rsnpu_layer_ctrl (
   logic [23:0] ch_stride_d, ch_stride_q;
 
   logic last_ct, last_st, last_mt, last_g, last_n;
-  logic [63:0] e0, hlo_s, hhi_s, prow_c;
-  logic signed [63:0] hstart;
+  logic [31:0] hhi_raw, ch_words;
 
-  assign last_ct = (64'(ct_q) + 1 == n_ct);
-  assign last_st = (64'(st_q) + 1 == n_strips);
-  assign last_mt = (64'(mt_q) + 1 == n_mt);
-  assign last_g = (64'(g_q) + 1 == groups);
-  assign last_n = (64'(n_q) + 1 == nb);
-
-  always_comb begin
-    prow_c = (strip_rows < ho - 64'(po0_q)) ? strip_rows : ho - 64'(po0_q);
-    e0 = 64'(po0_q) * ps;
-    hstart = $signed(e0 * u) - $signed(pad);
-    hlo_s = (hstart < 0) ? 64'd0 : 64'(hstart);
-    hhi_s = (e0 + e_pass - 64'd1) * u + r - pad;
-    if (hhi_s > h) begin
-      hhi_s = h;
-    end
-  end
+  assign last_ct = (DvW'(ct_q) + 1 == n_ct);
+  assign last_st = (DvW'(st_q) + 1 == n_strips);
+  assign last_mt = (DvW'(mt_q) + 1 == n_mt);
+  assign last_g = (DvW'(g_q) + 1 == groups);
+  assign last_n = (DvW'(n_q) + 1 == nb);
+  // The strip's input rows [hlo, hhi): hhi before clipping to the image.
+  assign hhi_raw = e0u_q + 32'(dv_q[DvInRows]) - 32'(pad);
+  assign ch_words = hhi_wp_q - hlo_wp_q;  // words of one channel's rows in the ifmap buffer
+  assign mul_start = (state_q == StCheck) && !mul_busy;
 
   always_comb begin
     state_d = state_q;
     err_d = err_q;
     done_d = 1'b0;
+    step_d = step_q;
+    for (int i = 0; i < NumDv; i++) begin
+      dv_d[i] = dv_q[i];
+    end
     n_d = n_q; g_d = g_q; mt_d = mt_q; st_d = st_q; ct_d = ct_q;
     m0_d = m0_q; po0_d = po0_q; c0_d = c0_q;
-    in_chan_d = in_chan_q; out_chan_d = out_chan_q; res_chan_d = res_chan_q;
+    in_base_d = in_base_q; out_base_d = out_base_q; res_base_d = res_base_q;
+    c0_off_d = c0_off_q; m0_off_d = m0_off_q; po0_off_d = po0_off_q;
+    e0u_d = e0u_q; e0u_wp_d = e0u_wp_q;
     wblob_d = wblob_q; mt_wbase_d = mt_wbase_q; bias_addr_d = bias_addr_q;
     idx_d = idx_q; cmd_addr_d = cmd_addr_q; line_d = line_q; dst_d = dst_q;
     chan_wr_d = chan_wr_q;
@@ -356,6 +509,7 @@ module rsnpu_layer_ctrl (
       bias_d[i] = bias_q[i];
     end
     prow_d = prow_q; es_d = es_q; hlo_d = hlo_q; hhi_d = hhi_q; cn_d = cn_q; mn_d = mn_q;
+    hlo_wp_d = hlo_wp_q; hhi_wp_d = hhi_wp_q; ofm_words_d = ofm_words_q;
     hbase_d = hbase_q; ifm_addr_d = ifm_addr_q; ofm_addr_d = ofm_addr_q;
     ifm_beats_d = ifm_beats_q; ofm_beats_d = ofm_beats_q; ch_stride_d = ch_stride_q;
 
@@ -385,17 +539,29 @@ module rsnpu_layer_ctrl (
       StIdle: begin
         if (start_i) begin
           err_d = rsnpu_pkg::CtrlErrNone;
+          step_d = '0;
           state_d = StCheck;
         end
       end
+      // The derive program, one multiplier step after the other.
       StCheck: begin
+        if (mul_done) begin
+          dv_d[step_q] = mul_sum[DvW] ? {DvW{1'b1}} : mul_sum[DvW-1:0];
+          step_d = step_q + 6'd1;
+          if (32'(step_q) == NumDv - 1) begin
+            state_d = StVerdict;
+          end
+        end
+      end
+      StVerdict: begin
         if (check != rsnpu_pkg::CtrlErrNone) begin
           err_d = check;
           state_d = StDone;
         end else begin
           n_d = '0; g_d = '0; mt_d = '0; st_d = '0; ct_d = '0;
           m0_d = '0; po0_d = '0; c0_d = '0;
-          in_chan_d = '0; out_chan_d = '0; res_chan_d = '0;
+          in_base_d = 32'(a_ifm); out_base_d = 32'(a_ofm); res_base_d = 32'(a_res);
+          c0_off_d = '0; m0_off_d = '0; po0_off_d = '0; e0u_d = '0; e0u_wp_d = '0;
           mt_wbase_d = 32'(a_wgt);
           bias_addr_d = 32'(a_bias);
           state_d = StTile;
@@ -404,12 +570,12 @@ module rsnpu_layer_ctrl (
       // Start of a filter tile: its biases, then the first pass of its first strip.
       StTile: begin
         wblob_d = mt_wbase_q;
-        state_d = bias_en ? StBiasCmd : StSetup;
+        state_d = bias_en ? StBiasCmd : StStrip;
       end
       StBiasCmd: begin
         dma_cmd_valid_o = 1'b1;
         dma_cmd_addr_o = bias_addr_q;
-        dma_cmd_beats_o = rsnpu_pkg::DmaBeatsW'(bias_words / 2);
+        dma_cmd_beats_o = rsnpu_pkg::DmaBeatsW'(bias_words >> 1);
         line_d = '0;
         dst_d = 2'd2;
         if (dma_cmd_ready_i) begin
@@ -418,27 +584,44 @@ module rsnpu_layer_ctrl (
       end
       StBiasWait: begin
         if (dma_done_i) begin
-          state_d = dma_err_i ? StDone : StSetup;
+          state_d = dma_err_i ? StDone : StStrip;
           if (dma_err_i) err_d = rsnpu_pkg::CtrlErrDma;
         end
       end
+      // A pass: the strip's rows (first channel tile of a strip only; later tiles keep them).
+      StStrip: begin
+        if (ct_q == '0) begin
+          prow_d = last_st ? 12'(ho - dv_q[DvStCov]) : 12'(strip_rows);
+          es_d = last_st ? 12'(dv_q[DvLastEs]) : 12'(dv_q[DvEsMax]);
+          ofm_words_d = last_st ? 32'(dv_q[DvLastOut]) : 32'(dv_q[DvStripOut]);
+          hbase_d = 16'(e0u_q) - 16'(pad);
+          if (e0u_q < 32'(pad)) begin
+            hlo_d = '0;
+            hlo_wp_d = '0;
+          end else begin
+            hlo_d = 12'(e0u_q - 32'(pad));
+            hlo_wp_d = e0u_wp_q - 32'(dv_q[DvPadWp]);
+          end
+          if (hhi_raw > 32'(h)) begin
+            hhi_d = 12'(h);
+            hhi_wp_d = 32'(dv_q[DvPlaneIn]);
+          end else begin
+            hhi_d = 12'(hhi_raw);
+            hhi_wp_d = e0u_wp_q + 32'(dv_q[DvInRowsPadWp]);
+          end
+        end
+        state_d = StSetup;
+      end
       StSetup: begin
-        prow_d = 12'(prow_c);
-        es_d = 12'((prow_c - 64'd1) * ps + pk);
-        hlo_d = 12'(hlo_s);
-        hhi_d = 12'(hhi_s);
-        hbase_d = 16'(hstart);
-        cn_d = 12'((ctile < cg - 64'(c0_q)) ? ctile : cg - 64'(c0_q));
-        mn_d = 8'((p < mg - 64'(m0_q)) ? p : mg - 64'(m0_q));
-        ch_stride_d = 24'((hhi_s - hlo_s) * wp_in);
-        ifm_beats_d = 20'((hhi_s - hlo_s) * wp_in / 64'd4);
-        ifm_addr_d = 32'(a_ifm + ((64'(in_chan_q) + 64'(c0_q)) * h + hlo_s) * wp_in * 64'd2);
-        ofm_beats_d = 20'(prow_c * wp_out / 64'd4);
-        ofm_addr_d = 32'(a_ofm + ((64'(out_chan_q) + 64'(m0_q)) * ho + 64'(po0_q)) * wp_out *
-                         64'd2);
+        cn_d = 12'((dv_q[DvCtile] < cg - DvW'(c0_q)) ? dv_q[DvCtile] : cg - DvW'(c0_q));
+        mn_d = 8'((p < mg - DvW'(m0_q)) ? p : mg - DvW'(m0_q));
+        ch_stride_d = 24'(ch_words);
+        ifm_beats_d = 20'(ch_words >> 2);
+        ifm_addr_d = in_base_q + c0_off_q + (hlo_wp_q << 1);
+        ofm_beats_d = 20'(ofm_words_q >> 2);
+        ofm_addr_d = out_base_q + m0_off_q + po0_off_q;
         idx_d = '0;
-        cmd_addr_d = 32'(a_res + ((64'(res_chan_q) + 64'(m0_q)) * ho + 64'(po0_q)) * wp_out *
-                         64'd2);
+        cmd_addr_d = res_base_q + m0_off_q + po0_off_q;
         // Residual rows of each filter of the tile (first channel tile of a strip only).
         chan_wr_d = 1'b0;
         state_d = (res_en && ct_q == '0) ? StChanCmd : StWgtCmd;
@@ -451,7 +634,7 @@ module rsnpu_layer_ctrl (
       StWgtCmd: begin
         dma_cmd_valid_o = 1'b1;
         dma_cmd_addr_o = wblob_q;
-        dma_cmd_beats_o = rsnpu_pkg::DmaBeatsW'(blob_words / 64'd4);
+        dma_cmd_beats_o = rsnpu_pkg::DmaBeatsW'(blob_words >> 2);
         line_d = '0;
         dst_d = 2'd0;
         if (dma_cmd_ready_i) begin
@@ -479,7 +662,7 @@ module rsnpu_layer_ctrl (
       StIfmWait: begin
         if (dma_done_i) begin
           idx_d = idx_q + 12'd1;
-          cmd_addr_d = cmd_addr_q + 32'(h * wp_in * 64'd2);
+          cmd_addr_d = cmd_addr_q + 32'(dv_q[DvPlaneIn] << 1);
           if (dma_err_i) begin
             err_d = rsnpu_pkg::CtrlErrDma;
             state_d = StDone;
@@ -498,9 +681,9 @@ module rsnpu_layer_ctrl (
           rcol_d = '0;
           rcol_u_d = '0;
           rrow_d = rrow_q + rsnpu_pkg::PeRowIdxW'(1);
-          if (64'(rr_q) + 1 == r) begin
+          if (DvW'(rr_q) + 1 == r) begin
             rr_d = '0;
-            rk_tag_d = rk_tag_q + rsnpu_pkg::NocTagW'(hspan);
+            rk_tag_d = rk_tag_q + rsnpu_pkg::NocTagW'(dv_q[DvHspan]);
           end else begin
             rr_d = rr_q + 5'd1;
           end
@@ -555,7 +738,7 @@ module rsnpu_layer_ctrl (
       StChanWait: begin
         if (dma_done_i) begin
           idx_d = idx_q + 12'd1;
-          cmd_addr_d = cmd_addr_q + 32'(ho * wp_out * 64'd2);
+          cmd_addr_d = cmd_addr_q + 32'(dv_q[DvPlaneOut] << 1);
           if (dma_err_i) begin
             err_d = rsnpu_pkg::CtrlErrDma;
             state_d = StDone;
@@ -568,39 +751,49 @@ module rsnpu_layer_ctrl (
       end
       // Advance the loop nest: ct, strip, filter tile, group, image.
       StNext: begin
-        state_d = StSetup;
-        wblob_d = wblob_q + 32'(blob_words * 64'd2);
+        state_d = StStrip;
+        wblob_d = wblob_q + 32'(blob_words << 1);
         if (!last_ct) begin
           ct_d = ct_q + 12'd1;
-          c0_d = c0_q + 16'(ctile);
+          c0_d = c0_q + 16'(dv_q[DvCtile]);
+          c0_off_d = c0_off_q + 32'(dv_q[DvCtPlane] << 1);
         end else begin
           ct_d = '0;
           c0_d = '0;
+          c0_off_d = '0;
           if (!last_st) begin
             st_d = st_q + 12'd1;
             po0_d = po0_q + 12'(strip_rows);
+            po0_off_d = po0_off_q + 32'(dv_q[DvStripOut] << 1);
+            e0u_d = e0u_q + 32'(dv_q[DvStripEu]);
+            e0u_wp_d = e0u_wp_q + 32'(dv_q[DvStripEuWp]);
             wblob_d = mt_wbase_q;  // the next strip reuses the filter tile's blobs
           end else begin
             st_d = '0;
             po0_d = '0;
-            mt_wbase_d = wblob_q + 32'(blob_words * 64'd2);
-            bias_addr_d = bias_addr_q + 32'(bias_words * 64'd4);
+            po0_off_d = '0;
+            e0u_d = '0;
+            e0u_wp_d = '0;
+            mt_wbase_d = wblob_q + 32'(blob_words << 1);
+            bias_addr_d = bias_addr_q + 32'(bias_words << 2);
             state_d = StTile;
             if (!last_mt) begin
               mt_d = mt_q + 12'd1;
               m0_d = m0_q + 16'(p);
+              m0_off_d = m0_off_q + 32'(dv_q[DvPPlane] << 1);
             end else begin
               mt_d = '0;
               m0_d = '0;
-              in_chan_d = in_chan_q + 32'(cg);
-              res_chan_d = res_chan_q + 32'(mg);
-              out_chan_d = out_chan_q + 32'(mg);
+              m0_off_d = '0;
+              in_base_d = in_base_q + 32'(dv_q[DvCgPlane] << 1);
+              res_base_d = res_base_q + 32'(dv_q[DvMgPlane] << 1);
+              out_base_d = out_base_q + 32'(dv_q[DvMgPlane] << 1);
               if (!last_g) begin
                 g_d = g_q + 12'd1;
               end else begin
                 g_d = '0;
                 // The next image's output starts ctot channels after this image's.
-                out_chan_d = out_chan_q + 32'(mg) + 32'(ctot - groups * mg);
+                out_base_d = out_base_q + 32'(dv_q[DvMgPlane] << 1) + 32'(dv_q[DvExtra] << 1);
                 // The next image reads the same weights and biases.
                 mt_wbase_d = 32'(a_wgt);
                 bias_addr_d = 32'(a_bias);
@@ -640,10 +833,10 @@ module rsnpu_layer_ctrl (
   always_comb begin
     route_row_o = rrow_q;
     route_col_o = rcol_q;
-    route_en_o = (64'(rrow_q) < rows_used) && (64'(rcol_q) < cols);
+    route_en_o = (DvW'(rrow_q) < dv_q[DvRowsUsed]) && (DvW'(rcol_q) < cols);
     route_flt_id_o = rsnpu_pkg::NocTagW'(rrow_q);
     route_ifm_id_o = rk_tag_q + rcol_u_q + rsnpu_pkg::NocTagW'(rr_q);
-    route_psum_port_o = (64'(rrow_q) + 1 == rows_used);
+    route_psum_port_o = (DvW'(rrow_q) + 1 == dv_q[DvRowsUsed]);
     route_acc_in_o = !route_psum_port_o || (ct_q != '0) || bias_en || res_en;
   end
 
@@ -655,13 +848,13 @@ module rsnpu_layer_ctrl (
   assign arr_e_o = rsnpu_pkg::PeELenW'(f);
   assign arr_rows_o = rsnpu_pkg::PeRowsW'(folds);
   assign arr_prec_o = int8 ? rsnpu_pkg::PrecInt8 : rsnpu_pkg::PrecInt16;
-  assign ff_words_o = 16'(rows_used * pqs);
-  assign ff_per_row_o = 16'(pqs);
+  assign ff_words_o = 16'(dv_q[DvBlobRaw]);
+  assign ff_per_row_o = 16'(dv_q[DvPqs]);
   assign if_folds_o = 12'(folds);
-  assign if_cols_x_u_o = 12'(cols * u);
-  assign if_row_w_o = 12'((f - 64'd1) * u + s);
+  assign if_cols_x_u_o = 12'(dv_q[DvColsU]);
+  assign if_row_w_o = 12'(dv_q[DvFuLo]);
   assign if_sets_o = 8'(sets);
-  assign if_hspan_o = 12'(hspan);
+  assign if_hspan_o = 12'(dv_q[DvHspan]);
   assign if_q_o = 8'(q);
   assign if_u_o = 4'(u);
   assign if_r_o = 5'(r);
@@ -680,7 +873,7 @@ module rsnpu_layer_ctrl (
   assign pu_p_o = 8'(p);
   assign pu_cols_o = 8'(cols);
   assign pu_folds_o = 12'(folds);
-  assign pu_fp_o = 20'(f * p);
+  assign pu_fp_o = 20'(dv_q[DvFp]);
   assign pu_es_o = es_q;
   assign wb_mn_o = mn_q;
   assign wb_prow_o = prow_q;
@@ -701,9 +894,14 @@ module rsnpu_layer_ctrl (
       state_q <= StIdle;
       err_q <= rsnpu_pkg::CtrlErrNone;
       done_q <= 1'b0;
+      step_q <= '0;
+      for (int i = 0; i < NumDv; i++) begin
+        dv_q[i] <= '0;
+      end
       n_q <= '0; g_q <= '0; mt_q <= '0; st_q <= '0; ct_q <= '0;
       m0_q <= '0; po0_q <= '0; c0_q <= '0;
-      in_chan_q <= '0; out_chan_q <= '0; res_chan_q <= '0;
+      in_base_q <= '0; out_base_q <= '0; res_base_q <= '0;
+      c0_off_q <= '0; m0_off_q <= '0; po0_off_q <= '0; e0u_q <= '0; e0u_wp_q <= '0;
       wblob_q <= '0; mt_wbase_q <= '0; bias_addr_q <= '0;
       idx_q <= '0; cmd_addr_q <= '0; line_q <= '0; dst_q <= '0; chan_wr_q <= 1'b0;
       arr_done_q <= 1'b0; arr_err_q <= 1'b0;
@@ -712,15 +910,22 @@ module rsnpu_layer_ctrl (
         bias_q[i] <= '0;
       end
       prow_q <= '0; es_q <= '0; hlo_q <= '0; hhi_q <= '0; cn_q <= '0; mn_q <= '0;
+      hlo_wp_q <= '0; hhi_wp_q <= '0; ofm_words_q <= '0;
       hbase_q <= '0; ifm_addr_q <= '0; ofm_addr_q <= '0;
       ifm_beats_q <= '0; ofm_beats_q <= '0; ch_stride_q <= '0;
     end else begin
       state_q <= state_d;
       err_q <= err_d;
       done_q <= done_d;
+      step_q <= step_d;
+      for (int i = 0; i < NumDv; i++) begin
+        dv_q[i] <= dv_d[i];
+      end
       n_q <= n_d; g_q <= g_d; mt_q <= mt_d; st_q <= st_d; ct_q <= ct_d;
       m0_q <= m0_d; po0_q <= po0_d; c0_q <= c0_d;
-      in_chan_q <= in_chan_d; out_chan_q <= out_chan_d; res_chan_q <= res_chan_d;
+      in_base_q <= in_base_d; out_base_q <= out_base_d; res_base_q <= res_base_d;
+      c0_off_q <= c0_off_d; m0_off_q <= m0_off_d; po0_off_q <= po0_off_d;
+      e0u_q <= e0u_d; e0u_wp_q <= e0u_wp_d;
       wblob_q <= wblob_d; mt_wbase_q <= mt_wbase_d; bias_addr_q <= bias_addr_d;
       idx_q <= idx_d; cmd_addr_q <= cmd_addr_d; line_q <= line_d; dst_q <= dst_d;
       chan_wr_q <= chan_wr_d;
@@ -732,6 +937,7 @@ module rsnpu_layer_ctrl (
       end
       prow_q <= prow_d; es_q <= es_d; hlo_q <= hlo_d; hhi_q <= hhi_d; cn_q <= cn_d;
       mn_q <= mn_d;
+      hlo_wp_q <= hlo_wp_d; hhi_wp_q <= hhi_wp_d; ofm_words_q <= ofm_words_d;
       hbase_q <= hbase_d; ifm_addr_q <= ifm_addr_d; ofm_addr_q <= ofm_addr_d;
       ifm_beats_q <= ifm_beats_d; ofm_beats_q <= ofm_beats_d; ch_stride_q <= ch_stride_d;
     end
@@ -748,6 +954,10 @@ module rsnpu_layer_ctrl (
     // Units are idle whenever a pass or a write back starts.
     if (rst_ni && arr_start_o) assert (!ff_busy_i && !if_busy_i && !pu_busy_i);
     if (rst_ni && wb_start_o) assert (!wb_busy_i);
+    // The multiplier works only for the derive program.
+    if (rst_ni && mul_busy) assert (state_q == StCheck);
+    // A strip's input rows lie inside the image, and its window holds every row it loads.
+    if (rst_ni && state_q == StSetup) assert (hlo_q <= hhi_q && 32'(hhi_q) <= 32'(h));
     // A command holds while the DMA is not ready.
     if (rst_ni && $past(rst_ni) && $past(dma_cmd_valid_o && !dma_cmd_ready_i)) begin
       assert (dma_cmd_valid_o && dma_cmd_addr_o == $past(dma_cmd_addr_o) &&

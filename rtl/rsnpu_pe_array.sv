@@ -1,15 +1,22 @@
 // Row-stationary PE array with its on-chip networks.
 //
-// - Filter and ifmap networks: one tagged bus each. A word goes, in one cycle, to every
-//   enabled PE whose programmed id (flt_id / ifm_id) equals the word's tag, and only when all
-//   of those PEs are ready (multicast). A PE therefore never sees a valid it cannot take.
+// - Filter and ifmap networks: one tagged bus each (the Y-bus), feeding one 2-entry FIFO per
+//   PE row (the row's X-bus). A bus word enters every row FIFO in the same cycle; the bus is
+//   ready when all of them have room. A row delivers its head word, in one cycle, to every
+//   enabled PE of the row whose programmed id (flt_id / ifm_id) equals the word's tag, and
+//   only when all of those PEs are ready (multicast); a word no PE of the row wants leaves
+//   the row at once. A PE therefore never sees a valid it cannot take, and sees its words in
+//   bus order; rows may run a few words apart.
 // - Psum network: in each column psums flow upward, from PE (r+1, c) into PE (r, c); PE
 //   (0, c) drives the column's output port. The PE whose psum_port bit is set takes its
 //   psum_in from the column's input port instead (the bottom of that column's chain).
 // - Program: one shared PE program (cfg_*_i) for all PEs; per-PE routing (enable, ids,
-//   psum source, accumulate) written through route_*_i while the array is idle.
-// - start_i starts every enabled PE; done_o pulses when all of them are done. err_code_o
-//   holds the first error any PE reported in the job, or PeErrNoPe if no PE is enabled.
+//   psum source, accumulate) written through route_*_i while the array is idle. Program,
+//   start and routing writes travel down the rows through one register per row (row r sees
+//   them r + 1 cycles late), so no net fans out to more than one row of PEs.
+// - start_i starts every enabled PE (row r at r + 1 cycles); done_o pulses when all of them
+//   are done. err_code_o holds the first error any PE reported in the job, or PeErrNoPe if no
+//   PE is enabled.
 module rsnpu_pe_array (
   input  logic                                            clk_i,
   input  logic                                            rst_ni,
@@ -103,14 +110,107 @@ module rsnpu_pe_array (
   logic [31:0] pe_sig [NumPes];
   logic flt_all_ready, ifm_all_ready;
 
-  // Multicast: the bus is ready when every addressed PE is ready.
-  assign flt_all_ready = &(~flt_match | pe_flt_ready);
-  assign ifm_all_ready = &(~ifm_match | pe_ifm_ready);
+  // -------------------------------------------------------------------------------------
+  // Row stages: program, start and routing pipeline; network row FIFOs
+  // -------------------------------------------------------------------------------------
+  localparam int unsigned SW = rsnpu_pkg::PeSLenW;
+  localparam int unsigned PW = rsnpu_pkg::PePLenW;
+  localparam int unsigned QW = rsnpu_pkg::PeQLenW;
+  localparam int unsigned UW = rsnpu_pkg::PeStrideW;
+  localparam int unsigned EW = rsnpu_pkg::PeELenW;
+  localparam int unsigned RW = rsnpu_pkg::PeRowsW;
+  // {go, flt_load, int8, rows, e, stride, q, p, s}: go = an accepted start
+  localparam int unsigned ProgW = 3 + RW + EW + UW + QW + PW + SW;
+  localparam int unsigned RowIdxW = rsnpu_pkg::PeRowIdxW;
+  localparam int unsigned ColIdxW = rsnpu_pkg::PeColIdxW;
+  // {we, row, col, en, flt_id, ifm_id, psum_port, acc_in}
+  localparam int unsigned RouteW = 4 + RowIdxW + ColIdxW + 2 * TagW;
+  localparam int unsigned NetW = TagW + rsnpu_pkg::WordW;
+
+  logic go;
+  logic [ProgW-1:0] prog_in;
+  logic [RouteW-1:0] route_in;
+  logic [Rows*ProgW-1:0] prog_d, prog_q;
+  logic [Rows*RouteW-1:0] route_d, route_q;
+  logic [Rows-1:0] flt_row_in_ready, flt_row_valid, flt_row_all_ready;
+  logic [Rows-1:0] ifm_row_in_ready, ifm_row_valid, ifm_row_all_ready;
+  logic [NetW-1:0] flt_row_out [Rows];
+  logic [NetW-1:0] ifm_row_out [Rows];
+  logic [NumPes-1:0] pe_flt_deliv, pe_ifm_deliv;
+  logic start_last;  // the start has reached the last row: every routing write has landed
+
+  // A start is accepted when the array is idle (a start while busy is an error).
+  assign go = start_i && !busy_q;
+  assign prog_in = {go, cfg_flt_load_i, (cfg_prec_i == rsnpu_pkg::PrecInt8), cfg_rows_i,
+                    cfg_e_i, cfg_stride_i, cfg_q_i, cfg_p_i, cfg_s_i};
+  assign route_in = {route_we_i, route_row_i, route_col_i, route_en_i, route_flt_id_i,
+                     route_ifm_id_i, route_psum_port_i, route_acc_in_i};
+  // Row 0 takes the inputs, row r what row r - 1 held a cycle before.
+  assign prog_d = {prog_q[(Rows-1)*ProgW-1:0], prog_in};
+  assign route_d = {route_q[(Rows-1)*RouteW-1:0], route_in};
+  assign start_last = prog_q[Rows*ProgW-1];
+
+  // Multicast: the bus is ready when every row FIFO has room.
+  assign flt_all_ready = &flt_row_in_ready;
+  assign ifm_all_ready = &ifm_row_in_ready;
   assign flt_ready_o = flt_all_ready;
   assign ifm_ready_o = ifm_all_ready;
 
+  for (genvar r = 0; r < Rows; r++) begin : gen_row_net
+    logic [Cols-1:0] flt_m, flt_rdy, ifm_m, ifm_rdy;
+    for (genvar c = 0; c < Cols; c++) begin : gen_bits
+      assign flt_m[c] = flt_match[r*Cols+c];
+      assign flt_rdy[c] = pe_flt_ready[r*Cols+c];
+      assign ifm_m[c] = ifm_match[r*Cols+c];
+      assign ifm_rdy[c] = pe_ifm_ready[r*Cols+c];
+    end
+    // The row's head word leaves when every addressed PE of the row is ready.
+    assign flt_row_all_ready[r] = &(~flt_m | flt_rdy);
+    assign ifm_row_all_ready[r] = &(~ifm_m | ifm_rdy);
+
+    rsnpu_fifo #(
+      .Depth(2),
+      .DataW(NetW)
+    ) u_flt_row (
+      .clk_i      (clk_i),
+      .rst_ni     (rst_ni),
+      .in_valid_i (flt_valid_i && flt_all_ready),
+      .in_ready_o (flt_row_in_ready[r]),
+      .in_data_i  ({flt_tag_i, flt_data_i}),
+      .out_valid_o(flt_row_valid[r]),
+      .out_ready_i(flt_row_all_ready[r]),
+      .out_data_o (flt_row_out[r]),
+      .count_o    ()
+    );
+
+    rsnpu_fifo #(
+      .Depth(2),
+      .DataW(NetW)
+    ) u_ifm_row (
+      .clk_i      (clk_i),
+      .rst_ni     (rst_ni),
+      .in_valid_i (ifm_valid_i && ifm_all_ready),
+      .in_ready_o (ifm_row_in_ready[r]),
+      .in_data_i  ({ifm_tag_i, ifm_data_i}),
+      .out_valid_o(ifm_row_valid[r]),
+      .out_ready_i(ifm_row_all_ready[r]),
+      .out_data_o (ifm_row_out[r]),
+      .count_o    ()
+    );
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      prog_q <= '0;
+      route_q <= '0;
+    end else begin
+      prog_q <= prog_d;
+      route_q <= route_d;
+    end
+  end
+
   // Array control: start all enabled PEs, finish when all of them finished.
-  logic busy_d, busy_q, done_d, done_q;
+  logic busy_d, busy_q, done_d, done_q, armed_d, armed_q;
   rsnpu_pkg::pe_err_e err_d, err_q;
   logic [NumPes-1:0] fin_d, fin_q;
   logic first_err_found;
@@ -136,18 +236,24 @@ module rsnpu_pe_array (
     done_d = 1'b0;
     err_d = err_q;
     fin_d = fin_q | pe_done;
-    pe_start = '0;
+    armed_d = armed_q;
     if (start_i) begin
       if (busy_q) begin
         err_d = rsnpu_pkg::PeErrStartBusy;
-      end else if (en == '0) begin
-        err_d = rsnpu_pkg::PeErrNoPe;
-        done_d = 1'b1;
       end else begin
         busy_d = 1'b1;
+        armed_d = 1'b0;
         err_d = rsnpu_pkg::PeErrNone;
         fin_d = '0;
-        pe_start = en;
+      end
+    end
+    // The start has passed every row: the routing is complete, so the enables are final.
+    if (start_last) begin
+      armed_d = 1'b1;
+      if (en == '0) begin
+        err_d = rsnpu_pkg::PeErrNoPe;
+        busy_d = 1'b0;
+        done_d = 1'b1;
       end
     end
     if (busy_q && first_err_found && err_q == rsnpu_pkg::PeErrNone) begin
@@ -162,7 +268,7 @@ module rsnpu_pe_array (
         default: err_d = rsnpu_pkg::PeErrNoPe;  // a PE never reports 0 or 7 with err_o set
       endcase
     end
-    if (busy_q && ((fin_q | ~en) == '1)) begin
+    if (busy_q && armed_q && ((fin_q | ~en) == '1)) begin
       busy_d = 1'b0;
       done_d = 1'b1;
     end
@@ -172,11 +278,13 @@ module rsnpu_pe_array (
     if (!rst_ni) begin
       busy_q <= 1'b0;
       done_q <= 1'b0;
+      armed_q <= 1'b0;
       err_q <= rsnpu_pkg::PeErrNone;
       fin_q <= '0;
     end else begin
       busy_q <= busy_d;
       done_q <= done_d;
+      armed_q <= armed_d;
       err_q <= err_d;
       fin_q <= fin_d;
     end
@@ -195,8 +303,8 @@ module rsnpu_pe_array (
   assign evt_ifm_wr_o = CountW'($countones(pe_evt_ifm_wr));
   assign evt_psum_rd_o = CountW'($countones(pe_evt_psum_rd));
   assign evt_psum_wr_o = CountW'($countones(pe_evt_psum_wr));
-  assign evt_flt_deliv_o = (flt_valid_i && flt_all_ready) ? CountW'($countones(flt_match)) : '0;
-  assign evt_ifm_deliv_o = (ifm_valid_i && ifm_all_ready) ? CountW'($countones(ifm_match)) : '0;
+  assign evt_flt_deliv_o = CountW'($countones(pe_flt_deliv));
+  assign evt_ifm_deliv_o = CountW'($countones(pe_ifm_deliv));
   assign evt_psum_hop_o = CountW'($countones(psum_hop));
 
   // Column psum input ports: the PE of the column with psum_port set takes them.
@@ -215,12 +323,21 @@ module rsnpu_pe_array (
     for (genvar c = 0; c < Cols; c++) begin : gen_col
       localparam int unsigned I = r * Cols + c;
 
+      // This row's copy of the program and of the routing bus.
+      logic [ProgW-1:0] prog;
+      logic [RouteW-1:0] rt;
+      logic [TagW-1:0] flt_tag, ifm_tag;
+      assign prog = prog_q[r*ProgW +: ProgW];
+      assign rt = route_q[r*RouteW +: RouteW];
+      assign flt_tag = flt_row_out[r][NetW-1 -: TagW];
+      assign ifm_tag = ifm_row_out[r][NetW-1 -: TagW];
+
       // Routing registers of this PE.
       logic en_d, en_q, port_d, port_q, acc_in_d, acc_in_q;
       logic [TagW-1:0] flt_id_d, flt_id_q, ifm_id_d, ifm_id_q;
       logic sel;
-      assign sel = route_we_i && (route_row_i == rsnpu_pkg::PeRowIdxW'(r)) &&
-                   (route_col_i == rsnpu_pkg::PeColIdxW'(c));
+      assign sel = rt[RouteW-1] && (rt[RouteW-2 -: RowIdxW] == RowIdxW'(r)) &&
+                   (rt[RouteW-2-RowIdxW -: ColIdxW] == ColIdxW'(c));
 
       always_comb begin
         en_d = en_q;
@@ -229,12 +346,12 @@ module rsnpu_pe_array (
         flt_id_d = flt_id_q;
         ifm_id_d = ifm_id_q;
         if (sel) begin
-          en_d = route_en_i;
+          en_d = rt[2 + 2 * TagW];
           // The bottom row has no PE below it: it always takes the column port.
-          port_d = route_psum_port_i || (r == Rows - 1);
-          acc_in_d = route_acc_in_i;
-          flt_id_d = route_flt_id_i;
-          ifm_id_d = route_ifm_id_i;
+          port_d = rt[1] || (r == Rows - 1);
+          acc_in_d = rt[0];
+          flt_id_d = rt[2 + TagW +: TagW];
+          ifm_id_d = rt[2 +: TagW];
         end
       end
 
@@ -256,8 +373,11 @@ module rsnpu_pe_array (
 
       assign en[I] = en_q;
       assign pe_port[I] = port_q;
-      assign flt_match[I] = en_q && (flt_id_q == flt_tag_i);
-      assign ifm_match[I] = en_q && (ifm_id_q == ifm_tag_i);
+      assign flt_match[I] = en_q && flt_row_valid[r] && (flt_id_q == flt_tag);
+      assign ifm_match[I] = en_q && ifm_row_valid[r] && (ifm_id_q == ifm_tag);
+      assign pe_flt_deliv[I] = flt_match[I] && flt_row_all_ready[r];
+      assign pe_ifm_deliv[I] = ifm_match[I] && ifm_row_all_ready[r];
+      assign pe_start[I] = prog[ProgW-1] && en_q;
 
       // Psum source: the column port or the PE below.
       if (r == Rows - 1) begin : gen_from_port
@@ -277,26 +397,26 @@ module rsnpu_pe_array (
         .clk_i           (clk_i),
         .rst_ni          (rst_ni),
         .start_i         (pe_start[I]),
-        .cfg_s_i         (cfg_s_i),
-        .cfg_p_i         (cfg_p_i),
-        .cfg_q_i         (cfg_q_i),
-        .cfg_stride_i    (cfg_stride_i),
-        .cfg_e_i         (cfg_e_i),
-        .cfg_rows_i      (cfg_rows_i),
-        .cfg_prec_i      (cfg_prec_i),
-        .cfg_flt_load_i  (cfg_flt_load_i),
+        .cfg_s_i         (prog[0 +: SW]),
+        .cfg_p_i         (prog[SW +: PW]),
+        .cfg_q_i         (prog[SW+PW +: QW]),
+        .cfg_stride_i    (prog[SW+PW+QW +: UW]),
+        .cfg_e_i         (prog[SW+PW+QW+UW +: EW]),
+        .cfg_rows_i      (prog[SW+PW+QW+UW+EW +: RW]),
+        .cfg_prec_i      (prog[ProgW-3] ? rsnpu_pkg::PrecInt8 : rsnpu_pkg::PrecInt16),
+        .cfg_flt_load_i  (prog[ProgW-2]),
         .cfg_acc_in_i    (acc_in_q),
         .busy_o          (pe_busy[I]),
         .done_o          (pe_done[I]),
         .err_o           (pe_err[I]),
         .err_code_o      (pe_err_code[I]),
         .cfg_sig_o       (pe_sig[I]),
-        .flt_valid_i     (flt_valid_i && flt_match[I] && flt_all_ready),
+        .flt_valid_i     (pe_flt_deliv[I]),
         .flt_ready_o     (pe_flt_ready[I]),
-        .flt_data_i      (flt_data_i),
-        .ifm_valid_i     (ifm_valid_i && ifm_match[I] && ifm_all_ready),
+        .flt_data_i      (flt_row_out[r][rsnpu_pkg::WordW-1:0]),
+        .ifm_valid_i     (pe_ifm_deliv[I]),
         .ifm_ready_o     (pe_ifm_ready[I]),
-        .ifm_data_i      (ifm_data_i),
+        .ifm_data_i      (ifm_row_out[r][rsnpu_pkg::WordW-1:0]),
         .psum_in_valid_i (pe_pin_valid[I]),
         .psum_in_ready_o (pe_pin_ready[I]),
         .psum_in_data_i  (pe_pin_data[I]),
@@ -320,12 +440,15 @@ module rsnpu_pe_array (
   // -------------------------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
-      // Every word on a network reaches at least one PE (a word nobody takes is a feeder bug).
-      if (flt_valid_i) assert (flt_match != '0);
-      if (ifm_valid_i) assert (ifm_match != '0);
-      // Routing changes only while idle; no PE runs while the array is idle.
+      // Routing changes only while idle; no PE runs while the array is idle; PEs start only
+      // in a job.
       if (route_we_i) assert (!busy_q);
       if (!busy_q) assert (pe_busy == '0);
+      if (pe_start != '0) assert (busy_q);
+      // A job ends only after its start has reached every row.
+      if (done_q && err_q == rsnpu_pkg::PeErrNone) assert (armed_q);
+      // A job ends only when every word addressed to one of its PEs was delivered.
+      if (done_q && err_q == rsnpu_pkg::PeErrNone) assert (flt_match == '0 && ifm_match == '0);
     end
     // Bus inputs hold while valid and not ready; outputs hold while valid and not ready.
     if (rst_ni && $past(rst_ni) && $past(flt_valid_i) && !$past(flt_ready_o)) begin
