@@ -85,6 +85,9 @@ module rsnpu_layer_ctrl (
   output logic [9:0]                                   if_w_o,
   output logic [11:0]                                  if_wp_o,
   output logic [23:0]                                  if_ch_stride_o,
+  output logic [23:0]                                  if_fold_step_o,   // cols*U*wp_in
+  output logic [23:0]                                  if_skip_step_o,   // (U-R+1)*wp_in
+  output logic signed [23:0]                           if_hb_off_o,      // (hbase-hlo)*wp_in
   input  logic                                         if_busy_i,
 
   // Psum unit
@@ -94,6 +97,7 @@ module rsnpu_layer_ctrl (
   output logic [7:0]                                   pu_cols_o,
   output logic [11:0]                                  pu_folds_o,
   output logic [19:0]                                  pu_fp_o,
+  output logic [31:0]                                  pu_row_step_o,    // cols*F*p
   output logic [11:0]                                  pu_es_o,
   input  logic                                         pu_busy_i,
 
@@ -277,6 +281,9 @@ module rsnpu_layer_ctrl (
     DvStripEuWp,   // strip step in input words (DvStripEu*wp_in)
     DvLastEs,      // (last_prow-1)*ps + pk, last_prow = Ho - DvStCov
     DvLastOut,     // last_prow*wp_out
+    DvColsFp,      // cols*F*p: psum buffer step of a fold
+    DvFoldWp,      // cols*U*wp_in: ifmap buffer step of a fold
+    DvSkipWp,      // (U-R+1)*wp_in: ifmap buffer step over the rows a stride U > R skips
     DvNum
   } dv_e;
   localparam int unsigned NumDv = 32'(DvNum);
@@ -350,6 +357,9 @@ module rsnpu_layer_ctrl (
       DvStripEuWp:   begin mul_a = dv_q[DvStripEu]; mul_b = wp_in; end
       DvLastEs:      begin mul_a = ho - dv_q[DvStCov] - DvW'(1); mul_b = MulBW'(ps); mul_c = pk; end
       DvLastOut:     begin mul_a = ho - dv_q[DvStCov]; mul_b = wp_out; end
+      DvColsFp:      begin mul_a = dv_q[DvFp]; mul_b = MulBW'(cols); end
+      DvFoldWp:      begin mul_a = dv_q[DvColsU]; mul_b = wp_in; end
+      DvSkipWp:      begin mul_a = u - r + DvW'(1); mul_b = wp_in; end
       default: ;
     endcase
     // Result: saturating add of the addend.
@@ -467,6 +477,7 @@ module rsnpu_layer_ctrl (
   // Strip values (registered in StStrip) and pass values (registered in StSetup)
   logic [11:0] prow_d, prow_q, es_d, es_q, hlo_d, hlo_q, hhi_d, hhi_q, cn_d, cn_q;
   logic [31:0] hlo_wp_d, hlo_wp_q, hhi_wp_d, hhi_wp_q, ofm_words_d, ofm_words_q;
+  logic [31:0] hb_off_d, hb_off_q;  // (hbase - hlo)*wp_in: 0, or negative in the top padding
   logic [7:0] mn_d, mn_q;
   logic signed [15:0] hbase_d, hbase_q;
   logic [31:0] ifm_addr_d, ifm_addr_q, ofm_addr_d, ofm_addr_q;
@@ -509,7 +520,7 @@ module rsnpu_layer_ctrl (
       bias_d[i] = bias_q[i];
     end
     prow_d = prow_q; es_d = es_q; hlo_d = hlo_q; hhi_d = hhi_q; cn_d = cn_q; mn_d = mn_q;
-    hlo_wp_d = hlo_wp_q; hhi_wp_d = hhi_wp_q; ofm_words_d = ofm_words_q;
+    hlo_wp_d = hlo_wp_q; hhi_wp_d = hhi_wp_q; ofm_words_d = ofm_words_q; hb_off_d = hb_off_q;
     hbase_d = hbase_q; ifm_addr_d = ifm_addr_q; ofm_addr_d = ofm_addr_q;
     ifm_beats_d = ifm_beats_q; ofm_beats_d = ofm_beats_q; ch_stride_d = ch_stride_q;
 
@@ -598,9 +609,11 @@ module rsnpu_layer_ctrl (
           if (e0u_q < 32'(pad)) begin
             hlo_d = '0;
             hlo_wp_d = '0;
+            hb_off_d = e0u_wp_q - 32'(dv_q[DvPadWp]);
           end else begin
             hlo_d = 12'(e0u_q - 32'(pad));
             hlo_wp_d = e0u_wp_q - 32'(dv_q[DvPadWp]);
+            hb_off_d = '0;
           end
           if (hhi_raw > 32'(h)) begin
             hhi_d = 12'(h);
@@ -866,6 +879,9 @@ module rsnpu_layer_ctrl (
   assign if_w_o = 10'(w);
   assign if_wp_o = 12'(wp_in);
   assign if_ch_stride_o = ch_stride_q;
+  assign if_fold_step_o = 24'(dv_q[DvFoldWp]);
+  assign if_skip_step_o = 24'(dv_q[DvSkipWp]);
+  assign if_hb_off_o = 24'(hb_off_q);
   assign pu_in_mode_o = (ct_q != '0 || res_en) ? InBuffer : (bias_en ? InBias : InNone);
   assign res_mm_o = 8'(idx_q);
   assign res_shift_o = res_shift;
@@ -874,6 +890,7 @@ module rsnpu_layer_ctrl (
   assign pu_cols_o = 8'(cols);
   assign pu_folds_o = 12'(folds);
   assign pu_fp_o = 20'(dv_q[DvFp]);
+  assign pu_row_step_o = 32'(dv_q[DvColsFp]);
   assign pu_es_o = es_q;
   assign wb_mn_o = mn_q;
   assign wb_prow_o = prow_q;
@@ -910,7 +927,7 @@ module rsnpu_layer_ctrl (
         bias_q[i] <= '0;
       end
       prow_q <= '0; es_q <= '0; hlo_q <= '0; hhi_q <= '0; cn_q <= '0; mn_q <= '0;
-      hlo_wp_q <= '0; hhi_wp_q <= '0; ofm_words_q <= '0;
+      hlo_wp_q <= '0; hhi_wp_q <= '0; ofm_words_q <= '0; hb_off_q <= '0;
       hbase_q <= '0; ifm_addr_q <= '0; ofm_addr_q <= '0;
       ifm_beats_q <= '0; ofm_beats_q <= '0; ch_stride_q <= '0;
     end else begin
@@ -938,6 +955,7 @@ module rsnpu_layer_ctrl (
       prow_q <= prow_d; es_q <= es_d; hlo_q <= hlo_d; hhi_q <= hhi_d; cn_q <= cn_d;
       mn_q <= mn_d;
       hlo_wp_q <= hlo_wp_d; hhi_wp_q <= hhi_wp_d; ofm_words_q <= ofm_words_d;
+      hb_off_q <= hb_off_d;
       hbase_q <= hbase_d; ifm_addr_q <= ifm_addr_d; ofm_addr_q <= ofm_addr_d;
       ifm_beats_q <= ifm_beats_d; ofm_beats_q <= ofm_beats_d; ch_stride_q <= ch_stride_d;
     end

@@ -18,6 +18,7 @@ module rsnpu_psum_unit (
   input  logic [7:0]                                  cols_i,
   input  logic [11:0]                                 folds_i,
   input  logic [19:0]                                 fp_i,        // F * p
+  input  logic [31:0]                                 row_step_i,  // cols * F * p
   input  logic [11:0]                                 es_i,        // strip rows kept
   input  logic [rsnpu_pkg::PsumSpadWords*rsnpu_pkg::AccW-1:0] bias_i,  // filter m: [m*AccW +: AccW]
   output logic                                        busy_o,
@@ -154,7 +155,7 @@ module rsnpu_psum_unit (
     if (start_i) begin
       mode_d = in_mode_i; p_d = p_i; cols_d = cols_i; folds_d = folds_i; es_d = es_i;
       fp_d = fp_i;
-      row_step_d = 32'(cols_i) * 32'(fp_i);
+      row_step_d = row_step_i;
       hold_valid_d = '0;
       for (int c = 0; c < Cols; c++) begin
         o_act_d[c] = (32'(c) < 32'(cols_i));

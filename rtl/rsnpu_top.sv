@@ -178,12 +178,14 @@ module rsnpu_top (
   logic [4:0] if_r;
   logic signed [15:0] if_hbase;
   logic [9:0] if_w;
-  logic [23:0] if_ch_stride;
+  logic [23:0] if_ch_stride, if_fold_step, if_skip_step;
+  logic signed [23:0] if_hb_off;
   logic pu_start, pu_busy;
   logic [1:0] pu_in_mode;
   logic [7:0] pu_p, pu_cols;
   logic [11:0] pu_folds, pu_es;
   logic [19:0] pu_fp;
+  logic [31:0] pu_row_step;
   logic wb_start, wb_flush, wb_busy, wb_relu;
   logic [7:0] wb_mn;
   logic [11:0] wb_prow, wb_wp;
@@ -266,6 +268,9 @@ module rsnpu_top (
     .if_w_o           (if_w),
     .if_wp_o          (if_wp),
     .if_ch_stride_o   (if_ch_stride),
+    .if_fold_step_o   (if_fold_step),
+    .if_skip_step_o   (if_skip_step),
+    .if_hb_off_o      (if_hb_off),
     .if_busy_i        (if_busy),
     .pu_start_o       (pu_start),
     .pu_in_mode_o     (pu_in_mode),
@@ -273,6 +278,7 @@ module rsnpu_top (
     .pu_cols_o        (pu_cols),
     .pu_folds_o       (pu_folds),
     .pu_fp_o          (pu_fp),
+    .pu_row_step_o    (pu_row_step),
     .pu_es_o          (pu_es),
     .pu_busy_i        (pu_busy),
     .wb_start_o       (wb_start),
@@ -435,6 +441,9 @@ module rsnpu_top (
     .w_i        (if_w),
     .wp_i       (if_wp),
     .ch_stride_i(if_ch_stride),
+    .fold_step_i(if_fold_step),
+    .skip_step_i(if_skip_step),
+    .hb_off_i   (if_hb_off),
     .busy_o     (if_busy),
     .buf_re_o   (ifm_re),
     .buf_raddr_o(ifm_raddr),
@@ -478,6 +487,7 @@ module rsnpu_top (
     .cols_i          (pu_cols),
     .folds_i         (pu_folds),
     .fp_i            (pu_fp),
+    .row_step_i      (pu_row_step),
     .es_i            (pu_es),
     .bias_i          (bias),
     .busy_o          (pu_busy),
@@ -504,6 +514,7 @@ module rsnpu_top (
     .p_i         (pu_p),
     .prow_i      (wb_prow),
     .f_i         (wb_f),
+    .fp_i        (pu_fp),
     .wo_i        (wb_wo),
     .wp_i        (wb_wp),
     .pk_i        (wb_pk),
