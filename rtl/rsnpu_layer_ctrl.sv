@@ -138,6 +138,8 @@ module rsnpu_layer_ctrl (
   localparam logic [1:0] InBuffer = 2'd2;
   localparam int unsigned DvW = 48;    // derived values; larger products saturate (all ones)
   localparam int unsigned MulBW = 16;  // multiplier operand: the widest descriptor field
+  localparam logic [DvW-1:0] Mask4 = {{(DvW-2){1'b1}}, 2'b00};  // round down to a multiple of 4
+  localparam logic [DvW-1:0] Mask2 = {{(DvW-1){1'b1}}, 1'b0};   // round down to a multiple of 2
 
   // -------------------------------------------------------------------------------------
   // Descriptor fields (zero-extended to DvW bits)
@@ -219,9 +221,10 @@ module rsnpu_layer_ctrl (
       pk = DvW'(1);
     end
     // Words per DRAM row, and one filter tile's 32-bit biases: rounded up, no multiplier.
-    wp_in = MulBW'((w + DvW'(3)) & ~DvW'(3));
-    wp_out = MulBW'((wo + DvW'(3)) & ~DvW'(3));
-    bias_words = (p + DvW'(1)) & ~DvW'(1);
+    // No unary operator right before a size cast: Yosys 0.23 reads ~N'(x) as (~N)'(x).
+    wp_in = MulBW'((w + DvW'(3)) & Mask4);
+    wp_out = MulBW'((wo + DvW'(3)) & Mask4);
+    bias_words = (p + DvW'(1)) & Mask2;
   end
 
   // -------------------------------------------------------------------------------------
@@ -297,7 +300,7 @@ module rsnpu_layer_ctrl (
   logic mul_start, mul_busy, mul_done;
 
   assign ctot = (ctot_f == '0) ? dv_q[DvGm] : ctot_f;  // 0: no concatenation
-  assign blob_words = (dv_q[DvBlobRaw] + DvW'(3)) & ~DvW'(3);
+  assign blob_words = (dv_q[DvBlobRaw] + DvW'(3)) & Mask4;
 
   // Operands of the current step: mul_a * mul_b + mul_c.
   always_comb begin

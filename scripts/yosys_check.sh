@@ -7,6 +7,16 @@
 set -euo pipefail
 top=$1; log=$2; shift 2
 mkdir -p "$(dirname "$log")"
+# Yosys 0.23 reads a unary operator right before a size cast as applying to the size:
+# ~N'(x) becomes (~N)'(x) and -N'(x) becomes (-N)'(x), silently (measured: 16'(~48'(3)) is 3).
+# Refuse the construct in the sources; write ~(N'(x)) or a literal mask instead.
+unary_cast=$(grep -nE "(^|[^A-Za-z0-9_)[:space:]]|[(=,?:&|^][[:space:]]*)[~!-][[:space:]]*[A-Za-z0-9_]+'\(" \
+  $(printf '%s\n' "$@" | grep -E '\.sv$') 2>/dev/null | grep -vE "^[^:]+:[0-9]+:[[:space:]]*//" || true)
+if [ -n "$unary_cast" ]; then
+  echo "yosys_check: a unary operator before a size cast (Yosys 0.23 applies it to the size):" >&2
+  echo "$unary_cast" >&2
+  exit 1
+fi
 if ! yosys -l "$log" -q -p "read_verilog -sv $*; hierarchy -check -top $top; proc; opt_clean; check -assert" \
     >/dev/null 2>&1; then
   echo "yosys_check: Yosys failed on top '$top'; log: $log" >&2
