@@ -38,10 +38,10 @@ module rsnpu_requant (
     shifted = sum >>> cfg_shift_i;
     if (cfg_prec_i == rsnpu_pkg::PrecInt8) begin
       max_v = SumW'(127);
-      min_v = -SumW'(128);
+      min_v = SumW'(-128);
     end else begin
       max_v = SumW'(32767);
-      min_v = -SumW'(32768);
+      min_v = SumW'(-32768);
     end
     if (shifted > max_v) begin
       word = WordW'(max_v);
