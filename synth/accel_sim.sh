@@ -6,14 +6,19 @@
 #             of the OSU 0.18 um cells written by Yosys from the liberty's cell functions
 #             (osu018_stdcells.v uses UDPs, which Verilator rejects) and the SRAM macro models
 #   KIND rtl: the RTL with FST waveforms (activity for the power analysis)
+#   KIND hybrid: the RTL with the instances named in RSNPU_GLS_INSTANCES (`u_array u_dma` in
+#             the top, `rsnpu_pe_array.u_pe` deeper) replaced by their netlists from
+#             OUTDIR/rsnpu_top.netlist.v: bisects a gate-level mismatch to a block
+#             (synth/gls/hybrid.py); with RSNPU_GLS_LOCKSTEP=1 the netlist runs beside the
+#             RTL instead and every output difference is printed with its time
 # Writes OUTDIR/accel_<KIND> and OUTDIR/accel_<KIND>.build.log.
-# usage: synth/accel_sim.sh CONFIG KIND OUTDIR
+# usage: synth/accel_sim.sh CONFIG gls|rtl|hybrid OUTDIR
 set -euo pipefail
 if [ $# -ne 3 ]; then
-  echo "usage: $0 CONFIG gls|rtl OUTDIR" >&2
+  echo "usage: $0 CONFIG gls|rtl|hybrid OUTDIR" >&2
   exit 2
 fi
-cfg=$1; kind=$2; out=$3
+cfg=$1; kind=$2; out=$(mkdir -p "$3" && cd "$3" && pwd)
 source "$(dirname "$0")/common.sh"
 log=$out/accel_$kind.build.log
 mkdir -p "$out"
@@ -28,7 +33,7 @@ done
 command -v verilator > /dev/null || fail "verilator not found (make deps)"
 
 case "$kind" in
-  gls)
+  gls|hybrid)
     net=$out/rsnpu_top.netlist.v
     [ -f "$net" ] || fail "missing netlist $net (synth/synth.sh $cfg rsnpu_top $out)"
     # Verilog models of the liberty cells, from their `function` / `ff` groups.
@@ -36,6 +41,24 @@ case "$kind" in
       -p "read_liberty -ignore_miss_func $lib; write_verilog -noattr $out/osu018_cells.v" \
       >> "$log" 2>&1 || fail "yosys could not write the cell models"
     vsrcs="$net $out/osu018_cells.v $out/sram_macros.v"
+    if [ "$kind" = hybrid ]; then
+      [ -n "${RSNPU_GLS_INSTANCES:-}" ] || fail "RSNPU_GLS_INSTANCES is empty (e.g. 'u_array')"
+      hyb=$out/hybrid
+      mkdir -p "$hyb"
+      # shellcheck disable=SC2086
+      rm -f "$hyb"/*.sv
+      python3 "$here/gls/hybrid.py" ${RSNPU_GLS_LOCKSTEP:+--lockstep} "$net" "$root/rtl" "$hyb" \
+        $RSNPU_GLS_INSTANCES || fail "hybrid.py failed"
+      vsrcs=""
+      for f in $srcs; do
+        [ -f "$hyb/$(basename "$f")" ] && f=$hyb/$(basename "$f")
+        vsrcs="$vsrcs $f"
+      done
+      vsrcs="$vsrcs $hyb/gl_netlist.v"
+      [ -f "$hyb/lockstep.sv" ] && vsrcs="$vsrcs $hyb/lockstep.sv"
+      vsrcs="$vsrcs $out/osu018_cells.v $out/sram_macros.v $root/rtl/verilator.vlt"
+      vsrcs="$vsrcs $root/rtl/lint.vlt"
+    fi
     vflags="-Wno-fatal -Wno-lint -Wno-style -Wno-MULTIDRIVEN"
     # About 100 MB of C++ for the tiny netlist: -O0 compiles it several times faster than
     # Verilator's default -Os, and the gate-level runs are short.
@@ -57,7 +80,7 @@ esac
 
 # Up to date: nothing it is built from is newer than the executable.
 exe=$out/accel_$kind
-if [ -x "$exe" ] && [ -z "$(find $vsrcs "$here/gls" "$root/tb" "$root/sim/include" \
+if [ "$kind" != hybrid ] && [ -x "$exe" ] && [ -z "$(find $vsrcs "$here/gls" "$root/tb" "$root/sim/include" \
      "$build/tb/librsnpu_host.a" "$build/golden/librsnpu_golden.a" -newer "$exe" 2>/dev/null)" ]; then
   echo "accel_sim: $exe is up to date"
   exit 0
