@@ -59,7 +59,7 @@ case "$kind" in
       vsrcs="$vsrcs $out/osu018_cells.v $out/sram_macros.v $root/rtl/verilator.vlt"
       vsrcs="$vsrcs $root/rtl/lint.vlt"
     fi
-    vflags="-Wno-fatal -Wno-lint -Wno-style -Wno-MULTIDRIVEN"
+    vflags=$gls_vflags  # common.sh: with -fno-const-bit-op-tree (a Verilator 5.006 bug)
     # About 100 MB of C++ for the tiny netlist: -O0 compiles it several times faster than
     # Verilator's default -Os, and the gate-level runs are short.
     mflags="OPT_FAST=-O0 OPT_SLOW=-O0"

@@ -13,6 +13,7 @@ if [ $# -ne 1 ]; then
 fi
 cfg=$1; top=rsnpu_pe
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/common.sh"  # gls_vflags, lib
 root=$(cd "$here/.." && pwd)
 build=${RSNPU_BUILD_DIR:-$root/build}  # build tree: generated package, golden library, reports
 out=$build/reports/synth/$cfg
@@ -80,12 +81,39 @@ gls_s=$(( $(date +%s) - tg ))
 gls_line=$(grep -E '^GLS (PASS|FAIL)' "$gls_log" | tail -1 || true)
 [ -n "$gls_line" ] || step_fail "gls (no verdict)" "$gls_log"
 
-python3 - "$out" "$cfg" "$gls_line" "$gls_s" "$(( $(date +%s) - t0 ))" <<'PY'
+# 4. The MAC datapath (the netlist's rsnpu_pe_mac) against the behavioural product and sum on
+# full-range random operands, in iverilog and in Verilator with the top-level gate-level
+# build's flags and cell models (gls/mac_gls_tb.sv).
+mac_log=$out/mac_gls.log
+: > "$mac_log"
+mac_v=$out/rsnpu_pe_mac.netlist.v
+awk '/^module rsnpu_pe_mac\(/{m=1} m{print} m && /^endmodule/{exit}' "$net" > "$mac_v"
+grep -q '^endmodule' "$mac_v" || { echo "no module rsnpu_pe_mac in $net" >> "$mac_log";
+                                   step_fail "mac (netlist)" "$mac_log"; }
+iverilog -g2012 -T typ -o "$out/mac_gls.vvp" "$here/gls/mac_gls_tb.sv" "$mac_v" "$cells_v" \
+  >> "$mac_log" 2>&1 || step_fail "mac (iverilog)" "$mac_log"
+mac_iv=$(vvp -n "$out/mac_gls.vvp" +seed="$seed" 2>&1 | tee -a "$mac_log" | grep -E '^MAC ' | tail -1)
+lib_cells_v=$out/osu018_cells.v
+yosys -q -p "read_liberty -ignore_miss_func $lib; write_verilog -noattr $lib_cells_v" \
+  >> "$mac_log" 2>&1 || step_fail "mac (cell models)" "$mac_log"
+# shellcheck disable=SC2086
+verilator --binary --timing $gls_vflags --top-module mac_gls_tb -Mdir "$out/obj_mac" \
+  -o mac_gls "$here/gls/mac_gls_tb.sv" "$mac_v" "$lib_cells_v" >> "$mac_log" 2>&1 \
+  || step_fail "mac (verilator)" "$mac_log"
+mac_vl=$("$out/obj_mac/mac_gls" +seed="$seed" 2>&1 | tee -a "$mac_log" | grep -E '^MAC ' | tail -1)
+echo "iverilog: $mac_iv; verilator: $mac_vl" >> "$mac_log"
+case "$mac_iv/$mac_vl" in
+  "MAC PASS"*"/MAC PASS"*) mac_line="MAC PASS (iverilog and Verilator: ${mac_iv#MAC PASS })" ;;
+  *) step_fail "mac (mismatch: iverilog '$mac_iv', Verilator '$mac_vl')" "$mac_log" ;;
+esac
+
+python3 - "$out" "$cfg" "$gls_line" "$gls_s" "$(( $(date +%s) - t0 ))" "$mac_line" <<'PY'
 import json, sys
-out, cfg, gls, gls_s, total_s = sys.argv[1:]
+out, cfg, gls, gls_s, total_s, mac = sys.argv[1:]
 a = json.load(open(f"{out}/area.json"))
 t = json.load(open(f"{out}/timing.json"))
-json.dump({"config": cfg, "gls": gls, "gls_seconds": int(gls_s), "flow_seconds": int(total_s)},
+json.dump({"config": cfg, "gls": gls, "gls_seconds": int(gls_s), "mac": mac,
+           "flow_seconds": int(total_s)},
           open(f"{out}/gls.json", "w"), indent=2)
 tot = a["total"]
 print(f"PE flow, config {cfg} (OSU 0.18 um, {t['clock_mhz']:.0f} MHz), reports in {out}")
@@ -99,6 +127,7 @@ print(f"  WNS {t['wns_ns']:.3f} ns  TNS {t['tns_ns']:.3f} ns  fmax {t['fmax_mhz'
       f"worst path {t['worst_path_startpoint_q_net'] or t['worst_path_startpoint']} -> "
       f"{t['worst_path_endpoint_q_net'] or t['worst_path_endpoint']}")
 print(f"  {gls} ({gls_s} s)   flow {total_s} s")
+print(f"  {mac}")
 PY
 case "$gls_line" in
   "GLS PASS"*) ;;
