@@ -213,6 +213,10 @@ module rsnpu_pe_array (
   logic busy_d, busy_q, done_d, done_q, armed_d, armed_q;
   rsnpu_pkg::pe_err_e err_d, err_q;
   logic [NumPes-1:0] fin_d, fin_q;
+  // Per row: every enabled PE of the row has finished, registered (a 168-input AND in the
+  // cycle of the done decision did not fit the clock). One cycle behind fin_q; read only
+  // when armed, Rows + 1 cycles after the start cleared fin_q.
+  logic [Rows-1:0] row_fin_d, row_fin_q;
   logic first_err_found;
   logic [2:0] first_err;
 
@@ -229,6 +233,10 @@ module rsnpu_pe_array (
         end
       end
     end
+  end
+
+  for (genvar r = 0; r < Rows; r++) begin : gen_row_fin
+    assign row_fin_d[r] = &(fin_q[r*Cols +: Cols] | ~en[r*Cols +: Cols]);
   end
 
   always_comb begin
@@ -268,7 +276,7 @@ module rsnpu_pe_array (
         default: err_d = rsnpu_pkg::PeErrNoPe;  // a PE never reports 0 or 7 with err_o set
       endcase
     end
-    if (busy_q && armed_q && ((fin_q | ~en) == '1)) begin
+    if (busy_q && armed_q && (row_fin_q == '1)) begin
       busy_d = 1'b0;
       done_d = 1'b1;
     end
@@ -281,7 +289,9 @@ module rsnpu_pe_array (
       armed_q <= 1'b0;
       err_q <= rsnpu_pkg::PeErrNone;
       fin_q <= '0;
+      row_fin_q <= '0;
     end else begin
+      row_fin_q <= row_fin_d;
       busy_q <= busy_d;
       done_q <= done_d;
       armed_q <= armed_d;
@@ -295,17 +305,33 @@ module rsnpu_pe_array (
   assign err_o = (err_q != rsnpu_pkg::PeErrNone);
   assign err_code_o = err_q;
   assign cfg_sig_o = pe_sig[0];
-  assign evt_mac_o = CountW'($countones(pe_evt_mac));
-  assign evt_skip_o = CountW'($countones(pe_evt_skip));
-  assign evt_flt_rd_o = CountW'($countones(pe_evt_flt_rd));
-  assign evt_flt_wr_o = CountW'($countones(pe_evt_flt_wr));
-  assign evt_ifm_rd_o = CountW'($countones(pe_evt_ifm_rd));
-  assign evt_ifm_wr_o = CountW'($countones(pe_evt_ifm_wr));
-  assign evt_psum_rd_o = CountW'($countones(pe_evt_psum_rd));
-  assign evt_psum_wr_o = CountW'($countones(pe_evt_psum_wr));
-  assign evt_flt_deliv_o = CountW'($countones(pe_flt_deliv));
-  assign evt_ifm_deliv_o = CountW'($countones(pe_ifm_deliv));
-  assign evt_psum_hop_o = CountW'($countones(psum_hop));
+
+  // Event bits pass through one register before the popcounts: a PE's event is its
+  // handshake of the cycle (row FIFO head -> tag compare -> the row's all-ready AND), and a
+  // 168-input popcount behind that did not fit one cycle. The counts lag by one cycle.
+  localparam int unsigned NumEvt = 11;
+  logic [NumEvt*NumPes-1:0] evt_d, evt_q;
+  assign evt_d = {pe_evt_mac, pe_evt_skip, pe_evt_flt_rd, pe_evt_flt_wr, pe_evt_ifm_rd,
+                  pe_evt_ifm_wr, pe_evt_psum_rd, pe_evt_psum_wr, pe_flt_deliv, pe_ifm_deliv,
+                  psum_hop};
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      evt_q <= '0;
+    end else begin
+      evt_q <= evt_d;
+    end
+  end
+  assign evt_mac_o = CountW'($countones(evt_q[10*NumPes +: NumPes]));
+  assign evt_skip_o = CountW'($countones(evt_q[9*NumPes +: NumPes]));
+  assign evt_flt_rd_o = CountW'($countones(evt_q[8*NumPes +: NumPes]));
+  assign evt_flt_wr_o = CountW'($countones(evt_q[7*NumPes +: NumPes]));
+  assign evt_ifm_rd_o = CountW'($countones(evt_q[6*NumPes +: NumPes]));
+  assign evt_ifm_wr_o = CountW'($countones(evt_q[5*NumPes +: NumPes]));
+  assign evt_psum_rd_o = CountW'($countones(evt_q[4*NumPes +: NumPes]));
+  assign evt_psum_wr_o = CountW'($countones(evt_q[3*NumPes +: NumPes]));
+  assign evt_flt_deliv_o = CountW'($countones(evt_q[2*NumPes +: NumPes]));
+  assign evt_ifm_deliv_o = CountW'($countones(evt_q[1*NumPes +: NumPes]));
+  assign evt_psum_hop_o = CountW'($countones(evt_q[0 +: NumPes]));
 
   // Column psum input ports: the PE of the column with psum_port set takes them.
   for (genvar c = 0; c < Cols; c++) begin : gen_col_port

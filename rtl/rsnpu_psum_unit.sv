@@ -85,14 +85,29 @@ module rsnpu_psum_unit (
   logic out_found, in_found;
   logic [ColIdxW-1:0] out_col, in_col;
   logic [Cols-1:0] in_handshake, adv_o, adv_i;
+  // Per column, from registers only: the buffer address of the column's next psum and whether
+  // it is a real row (e < es). The handshake then only selects among them (one-hot AND-OR):
+  // the psum buffer's write address no longer waits for an adder behind the column search.
+  logic [AddrW-1:0] o_addr [Cols];
+  logic [AddrW-1:0] i_addr [Cols];
+  logic [Cols-1:0] o_real, i_real, out_sel;
+
+  for (genvar c = 0; c < Cols; c++) begin : gen_col_addr
+    assign o_addr[c] = AddrW'(o_base_q[c] + 32'(o_j_q[c]));
+    assign i_addr[c] = AddrW'(i_base_q[c] + 32'(i_j_q[c]));
+    assign o_real[c] = (o_e_q[c] < es_q);
+    assign i_real[c] = (i_e_q[c] < es_q);
+  end
 
   always_comb begin
     out_found = 1'b0;
     out_col = '0;
+    out_sel = '0;
     for (int c = 0; c < Cols; c++) begin
       if (!out_found && psum_out_valid_i[c]) begin
         out_found = 1'b1;
         out_col = ColIdxW'(c);
+        out_sel[c] = 1'b1;
       end
     end
     // Buffer fetch: the lowest column with an empty holding register and no fetch in flight.
@@ -112,11 +127,14 @@ module rsnpu_psum_unit (
     if (out_found) begin
       psum_out_ready_o[out_col] = 1'b1;
     end
-    buf_we_o = out_found && (o_e_q[out_col] < es_q);
-    buf_waddr_o = AddrW'(o_base_q[out_col] + 32'(o_j_q[out_col]));
+    buf_we_o = |(out_sel & o_real);
+    buf_waddr_o = '0;
+    for (int c = 0; c < Cols; c++) begin
+      buf_waddr_o = buf_waddr_o | (out_sel[c] ? o_addr[c] : '0);
+    end
     buf_wdata_o = psum_out_data_i[32'(out_col)*AccW +: AccW];
-    buf_re_o = in_found && (i_e_q[in_col] < es_q);
-    buf_raddr_o = AddrW'(i_base_q[in_col] + 32'(i_j_q[in_col]));
+    buf_re_o = in_found && i_real[in_col];
+    buf_raddr_o = i_addr[in_col];
     for (int c = 0; c < Cols; c++) begin
       if (mode_q == InBias) begin
         psum_in_valid_o[c] = i_act_q[c];
@@ -200,7 +218,7 @@ module rsnpu_psum_unit (
       end
       if (in_found) begin
         fetch_valid_d = 1'b1;
-        fetch_zero_d = !(i_e_q[in_col] < es_q);
+        fetch_zero_d = !i_real[in_col];
         fetch_col_d = in_col;
       end
       if (fetch_valid_q) begin

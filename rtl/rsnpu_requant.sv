@@ -1,8 +1,9 @@
 // Requantization of accumulators to output words (docs/numerics.md section 3): add half an
 // LSB of the result one bit wider than the accumulator, shift right arithmetically by the
 // layer's shift (round half up), saturate to INT16 or INT8, then optional ReLU. INT8 results
-// are sign-extended to the 16-bit word. One word per cycle; the output is registered in a
-// two-entry FIFO, so in_ready_o never depends combinationally on out_ready_i.
+// are sign-extended to the 16-bit word. One word per cycle, two cycles of latency; the output
+// is registered in a two-entry FIFO, so in_ready_o never depends combinationally on
+// out_ready_i.
 module rsnpu_requant (
   input  logic                             clk_i,
   input  logic                             rst_ni,
@@ -11,6 +12,9 @@ module rsnpu_requant (
   input  logic [rsnpu_pkg::RqShiftW-1:0]   cfg_shift_i,   // 0 .. AccW-1
   input  rsnpu_pkg::prec_e                 cfg_prec_i,
   input  logic                             cfg_relu_i,
+
+  input  logic                             flush_i,   // drop the word in stage 1
+  output logic                             busy_o,    // a word in stage 1 or in the FIFO
 
   input  logic                             in_valid_i,
   output logic                             in_ready_o,
@@ -25,17 +29,53 @@ module rsnpu_requant (
   localparam int unsigned WordW = rsnpu_pkg::WordW;
   localparam int unsigned SumW = AccW + 1;
 
-  logic signed [SumW-1:0] half, sum, shifted, max_v, min_v;
+  // Two stages (one cycle for the shift, the rounding and the saturation did not fit the
+  // clock). Round half up as floor((x + 2^(s-1)) / 2^s) = (x >>> s) + x[s-1] for s > 0:
+  // stage 1 shifts and picks the rounding bit, stage 2 adds it and saturates.
+  logic signed [AccW-1:0] quot, s1_quot_d, s1_quot_q;
+  logic round, s1_round_d, s1_round_q, s1_valid_d, s1_valid_q, s1_ready;
+  logic signed [SumW-1:0] shifted, max_v, min_v;
   rsnpu_pkg::word_t word;
+  logic fifo_ready;
+
+  // Stage 1 register: takes a word when empty or when its word moves on into the FIFO.
+  assign s1_ready = !s1_valid_q || fifo_ready;
+  assign in_ready_o = s1_ready;
 
   always_comb begin
-    // Half an output LSB, 2^(shift-1); none for shift 0.
-    half = '0;
+    quot = $signed(in_data_i) >>> cfg_shift_i;
+    round = 1'b0;
     if (cfg_shift_i != '0) begin
-      half = SumW'(1) << (cfg_shift_i - 1'b1);
+      round = in_data_i[cfg_shift_i - 1'b1];
     end
-    sum = $signed({in_data_i[AccW-1], in_data_i}) + half;  // one bit wider: never wraps
-    shifted = sum >>> cfg_shift_i;
+    s1_valid_d = s1_ready ? in_valid_i : s1_valid_q;
+    if (flush_i) begin
+      s1_valid_d = 1'b0;
+    end
+    s1_quot_d = s1_quot_q;
+    s1_round_d = s1_round_q;
+    if (s1_ready && in_valid_i) begin
+      s1_quot_d = quot;
+      s1_round_d = round;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      s1_valid_q <= 1'b0;
+      s1_quot_q <= '0;
+      s1_round_q <= 1'b0;
+    end else begin
+      s1_valid_q <= s1_valid_d;
+      s1_quot_q <= s1_quot_d;
+      s1_round_q <= s1_round_d;
+    end
+  end
+
+  always_comb begin
+    // One bit wider than the accumulator: the rounding increment never wraps.
+    shifted = $signed({s1_quot_q[AccW-1], s1_quot_q})
+              + $signed({{(SumW - 1){1'b0}}, s1_round_q});
     if (cfg_prec_i == rsnpu_pkg::PrecInt8) begin
       max_v = SumW'(127);
       min_v = SumW'(-128);
@@ -57,14 +97,16 @@ module rsnpu_requant (
 
   logic [1:0] out_count;
 
+  assign busy_o = s1_valid_q || out_valid_o;
+
   rsnpu_fifo #(
     .Depth(2),
     .DataW(WordW)
   ) u_out (
     .clk_i      (clk_i),
     .rst_ni     (rst_ni),
-    .in_valid_i (in_valid_i),
-    .in_ready_o (in_ready_o),
+    .in_valid_i (s1_valid_q),
+    .in_ready_o (fifo_ready),
     .in_data_i  (word),
     .out_valid_o(out_valid_o),
     .out_ready_i(out_ready_i),
@@ -80,11 +122,11 @@ module rsnpu_requant (
       assert (32'(cfg_shift_i) < AccW);
       assert (out_count <= 2'd2);
       // Results are in range for the precision (INT8: sign-extended).
-      if (in_valid_i && cfg_prec_i == rsnpu_pkg::PrecInt8) begin
+      if (s1_valid_q && cfg_prec_i == rsnpu_pkg::PrecInt8) begin
         assert (word[WordW-1:7] == '0 || word[WordW-1:7] == '1);
       end
     end
-    if (rst_ni && $past(rst_ni) && $past(in_valid_i) && !$past(in_ready_o)) begin
+    if (rst_ni && $past(rst_ni) && $past(in_valid_i) && !$past(in_ready_o) && !flush_i) begin
       assert (in_valid_i && in_data_i == $past(in_data_i));
     end
   end

@@ -62,7 +62,7 @@ module rsnpu_writeback (
   logic signed [AccW-1:0] max_d, max_q, value, window_max;
 
   logic pad, last_i, last_j, last_x, last_po, last_m, stall, issue;
-  logic rq_in_valid, rq_in_ready, rq_out_valid, rq_out_ready;
+  logic rq_in_valid, rq_in_ready, rq_out_valid, rq_out_ready, rq_busy;
   rsnpu_pkg::word_t rq_word;
   logic [1:0] lane_d, lane_q;
   logic [BeatW-WordW-1:0] pack_d, pack_q;
@@ -170,6 +170,8 @@ module rsnpu_writeback (
     .cfg_shift_i(shift_q),
     .cfg_prec_i (prec_q),
     .cfg_relu_i (relu_q),
+    .flush_i    (flush_i),
+    .busy_o     (rq_busy),
     .in_valid_i (rq_in_valid && !flush_i),
     .in_ready_o (rq_in_ready),
     .in_data_i  (window_max),
@@ -209,7 +211,7 @@ module rsnpu_writeback (
   );
 
   assign beat_valid_o = fifo_out_valid && !flush_i;
-  assign busy_o = run_q || s2_valid_q || rq_out_valid || (lane_q != '0) || fifo_out_valid;
+  assign busy_o = run_q || s2_valid_q || rq_busy || (lane_q != '0) || fifo_out_valid;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin

@@ -30,6 +30,7 @@ void check_requant(uint64_t seed) {
   Model& d = s.dut();
   d.in_valid_i = 0;
   d.out_ready_i = 0;
+  d.flush_i = 0;
   s.reset();
   const int64_t acc_min = -(int64_t{1} << (acc_bits - 1)), acc_max = -(acc_min + 1);
   for (int shift = 0; shift < acc_bits; ++shift) {
