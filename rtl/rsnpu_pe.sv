@@ -116,7 +116,11 @@ module rsnpu_pe (
   rsnpu_pkg::pe_err_e err_d, err_q;
   logic done_d, done_q;
 
-  // Program registers (latched at an accepted start) and derived constants.
+  // Program registers (latched at a start while idle) and derived constants. The program is
+  // checked the cycle after the start, from these registers (chk_q): the checks multiply
+  // fields, and doing that on the array's program bus in the start cycle did not fit.
+  logic chk_d, chk_q;
+  logic flt_load_d, flt_load_q;
   logic [SW-1:0] s_d, s_q;
   logic [PW-1:0] p_d, p_q;
   logic [QW-1:0] q_d, q_q;
@@ -179,22 +183,20 @@ module rsnpu_pe (
   rsnpu_pkg::pe_err_e cfg_err;
 
   always_comb begin
-    cfg_qs = QsW'(cfg_q_i) * QsW'(cfg_s_i);
-    cfg_pqs = PqsW'(cfg_p_i) * PqsW'(cfg_qs);
-    cfg_uq = IfmCountW'(QsW'(cfg_q_i) * QsW'(cfg_stride_i));
+    cfg_qs = QsW'(q_q) * QsW'(s_q);
+    cfg_pqs = PqsW'(p_q) * PqsW'(cfg_qs);
+    cfg_uq = IfmCountW'(QsW'(q_q) * QsW'(u_q));
     cfg_err = rsnpu_pkg::PeErrNone;
-    if (cfg_s_i == '0 || cfg_p_i == '0 || cfg_q_i == '0 || cfg_stride_i == '0 ||
-        cfg_e_i == '0 || cfg_rows_i == '0) begin
+    if (s_q == '0 || p_q == '0 || q_q == '0 || u_q == '0 || e_q == '0 || rows_q == '0) begin
       cfg_err = rsnpu_pkg::PeErrZeroField;
-    end else if (32'(cfg_p_i) > PsumWords) begin
+    end else if (32'(p_q) > PsumWords) begin
       cfg_err = rsnpu_pkg::PeErrPsumSpad;
     end else if (32'(cfg_qs) > IfmWords) begin
       cfg_err = rsnpu_pkg::PeErrIfmapSpad;
     end else if (32'(cfg_pqs) > FltWords) begin
       cfg_err = rsnpu_pkg::PeErrFilterSpad;
-    end else if (!cfg_flt_load_i &&
-                 (!flt_held_q || cfg_s_i != flt_s_q || cfg_p_i != flt_p_q ||
-                  cfg_q_i != flt_q_q)) begin
+    end else if (!flt_load_q &&
+                 (!flt_held_q || s_q != flt_s_q || p_q != flt_p_q || q_q != flt_q_q)) begin
       cfg_err = rsnpu_pkg::PeErrNoFilters;
     end
   end
@@ -264,6 +266,7 @@ module rsnpu_pe (
     rows_d = rows_q;
     int8_d = int8_q;
     acc_in_d = acc_in_q;
+    flt_load_d = flt_load_q;
     win_words_d = win_words_q;
     step_words_d = step_words_q;
     drop_cols_d = drop_cols_q;
@@ -295,38 +298,30 @@ module rsnpu_pe (
     qbase_sum = '0;
     head_sum = '0;
 
-    // Start: accept a legal program when idle, otherwise record why not.
-    if (start_i) begin
-      if (state_q != StIdle) begin
-        err_d = rsnpu_pkg::PeErrStartBusy;
-      end else if (cfg_err != rsnpu_pkg::PeErrNone) begin
+    // Check of the program latched by the start of the previous cycle: begin the job, or
+    // finish at once with the reason.
+    chk_d = 1'b0;
+    if (chk_q) begin
+      if (cfg_err != rsnpu_pkg::PeErrNone) begin
         err_d = cfg_err;
         done_d = 1'b1;
       end else begin
         err_d = rsnpu_pkg::PeErrNone;
-        state_d = cfg_flt_load_i ? StLoadFlt : StRun;
-        s_d = cfg_s_i;
-        p_d = cfg_p_i;
-        q_d = cfg_q_i;
-        u_d = cfg_stride_i;
-        e_d = cfg_e_i;
-        rows_d = cfg_rows_i;
-        int8_d = (cfg_prec_i == rsnpu_pkg::PrecInt8);
-        acc_in_d = cfg_acc_in_i;
+        state_d = flt_load_q ? StLoadFlt : StRun;
         win_words_d = IfmCountW'(cfg_qs);
-        if (32'(cfg_stride_i) > 32'(cfg_s_i)) begin
+        if (32'(u_q) > 32'(s_q)) begin
           step_words_d = IfmCountW'(cfg_qs);
-          drop_cols_d = cfg_stride_i - UW'(cfg_s_i);
+          drop_cols_d = u_q - UW'(s_q);
         end else begin
           step_words_d = cfg_uq;
           drop_cols_d = '0;
         end
         flt_words_d = FltCountW'(cfg_pqs);
-        if (cfg_flt_load_i) begin
+        if (flt_load_q) begin
           flt_held_d = 1'b0;
-          flt_s_d = cfg_s_i;
-          flt_p_d = cfg_p_i;
-          flt_q_d = cfg_q_i;
+          flt_s_d = s_q;
+          flt_p_d = p_q;
+          flt_q_d = q_q;
         end
         flt_wr_addr_d = '0;
         in_ch_d = '0;
@@ -346,6 +341,24 @@ module rsnpu_pe (
         ifm_rd_ptr_d = '0;
         ifm_qbase_d = '0;
         psum_resv_d = '0;
+      end
+    end
+
+    // Start: latch the program when idle (checked next cycle), otherwise record why not.
+    if (start_i) begin
+      if (state_q != StIdle || chk_q) begin
+        err_d = rsnpu_pkg::PeErrStartBusy;
+      end else begin
+        chk_d = 1'b1;
+        s_d = cfg_s_i;
+        p_d = cfg_p_i;
+        q_d = cfg_q_i;
+        u_d = cfg_stride_i;
+        e_d = cfg_e_i;
+        rows_d = cfg_rows_i;
+        int8_d = (cfg_prec_i == rsnpu_pkg::PrecInt8);
+        acc_in_d = cfg_acc_in_i;
+        flt_load_d = cfg_flt_load_i;
       end
     end
 
@@ -480,6 +493,8 @@ module rsnpu_pe (
       rows_q <= '0;
       int8_q <= 1'b0;
       acc_in_q <= 1'b0;
+      chk_q <= 1'b0;
+      flt_load_q <= 1'b0;
       win_words_q <= '0;
       step_words_q <= '0;
       drop_cols_q <= '0;
@@ -521,6 +536,8 @@ module rsnpu_pe (
       rows_q <= rows_d;
       int8_q <= int8_d;
       acc_in_q <= acc_in_d;
+      chk_q <= chk_d;
+      flt_load_q <= flt_load_d;
       win_words_q <= win_words_d;
       step_words_q <= step_words_d;
       drop_cols_q <= drop_cols_d;
@@ -625,7 +642,7 @@ module rsnpu_pe (
   // -------------------------------------------------------------------------------------
   // Outputs
   // -------------------------------------------------------------------------------------
-  assign busy_o = (state_q != StIdle);
+  assign busy_o = (state_q != StIdle) || chk_q;
   assign done_o = done_q;
   assign err_o = (err_q != rsnpu_pkg::PeErrNone);
   assign err_code_o = err_q;
