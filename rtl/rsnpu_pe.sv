@@ -117,9 +117,10 @@ module rsnpu_pe (
   logic done_d, done_q;
 
   // Program registers (latched at a start while idle) and derived constants. The program is
-  // checked the cycle after the start, from these registers (chk_q): the checks multiply
-  // fields, and doing that on the array's program bus in the start cycle did not fit.
-  logic chk_d, chk_q;
+  // checked from these registers in two cycles after the start: chk1 forms the products
+  // q*S, p*q*S and q*U into registers, chk2 compares them and starts the job or refuses it
+  // (products, limits and the decision in one cycle did not fit the clock).
+  logic chk1_d, chk1_q, chk2_d, chk2_q;
   logic flt_load_d, flt_load_q;
   logic [SW-1:0] s_d, s_q;
   logic [PW-1:0] p_d, p_q;
@@ -177,23 +178,26 @@ module rsnpu_pe (
   // -------------------------------------------------------------------------------------
   // Program check
   // -------------------------------------------------------------------------------------
-  logic [PqsW-1:0] cfg_pqs;
-  logic [QsW-1:0] cfg_qs;
-  logic [IfmCountW-1:0] cfg_uq;  // q*U, used only when U <= S, so it fits like q*S
+  logic [PqsW-1:0] cfg_pqs, pqs_d, pqs_q;
+  logic [QsW-1:0] cfg_qs, qs_d, qs_q;
+  logic [IfmCountW-1:0] cfg_uq, uq_d, uq_q;  // q*U, used only when U <= S, so it fits like q*S
   rsnpu_pkg::pe_err_e cfg_err;
 
   always_comb begin
     cfg_qs = QsW'(q_q) * QsW'(s_q);
     cfg_pqs = PqsW'(p_q) * PqsW'(cfg_qs);
     cfg_uq = IfmCountW'(QsW'(q_q) * QsW'(u_q));
+    qs_d = chk1_q ? cfg_qs : qs_q;
+    pqs_d = chk1_q ? cfg_pqs : pqs_q;
+    uq_d = chk1_q ? cfg_uq : uq_q;
     cfg_err = rsnpu_pkg::PeErrNone;
     if (s_q == '0 || p_q == '0 || q_q == '0 || u_q == '0 || e_q == '0 || rows_q == '0) begin
       cfg_err = rsnpu_pkg::PeErrZeroField;
     end else if (32'(p_q) > PsumWords) begin
       cfg_err = rsnpu_pkg::PeErrPsumSpad;
-    end else if (32'(cfg_qs) > IfmWords) begin
+    end else if (32'(qs_q) > IfmWords) begin
       cfg_err = rsnpu_pkg::PeErrIfmapSpad;
-    end else if (32'(cfg_pqs) > FltWords) begin
+    end else if (32'(pqs_q) > FltWords) begin
       cfg_err = rsnpu_pkg::PeErrFilterSpad;
     end else if (!flt_load_q &&
                  (!flt_held_q || s_q != flt_s_q || p_q != flt_p_q || q_q != flt_q_q)) begin
@@ -300,23 +304,24 @@ module rsnpu_pe (
 
     // Check of the program latched by the start of the previous cycle: begin the job, or
     // finish at once with the reason.
-    chk_d = 1'b0;
-    if (chk_q) begin
+    chk1_d = 1'b0;
+    chk2_d = chk1_q;
+    if (chk2_q) begin
       if (cfg_err != rsnpu_pkg::PeErrNone) begin
         err_d = cfg_err;
         done_d = 1'b1;
       end else begin
         err_d = rsnpu_pkg::PeErrNone;
         state_d = flt_load_q ? StLoadFlt : StRun;
-        win_words_d = IfmCountW'(cfg_qs);
+        win_words_d = IfmCountW'(qs_q);
         if (32'(u_q) > 32'(s_q)) begin
-          step_words_d = IfmCountW'(cfg_qs);
+          step_words_d = IfmCountW'(qs_q);
           drop_cols_d = u_q - UW'(s_q);
         end else begin
-          step_words_d = cfg_uq;
+          step_words_d = uq_q;
           drop_cols_d = '0;
         end
-        flt_words_d = FltCountW'(cfg_pqs);
+        flt_words_d = FltCountW'(pqs_q);
         if (flt_load_q) begin
           flt_held_d = 1'b0;
           flt_s_d = s_q;
@@ -346,10 +351,10 @@ module rsnpu_pe (
 
     // Start: latch the program when idle (checked next cycle), otherwise record why not.
     if (start_i) begin
-      if (state_q != StIdle || chk_q) begin
+      if (state_q != StIdle || chk1_q || chk2_q) begin
         err_d = rsnpu_pkg::PeErrStartBusy;
       end else begin
-        chk_d = 1'b1;
+        chk1_d = 1'b1;
         s_d = cfg_s_i;
         p_d = cfg_p_i;
         q_d = cfg_q_i;
@@ -493,7 +498,11 @@ module rsnpu_pe (
       rows_q <= '0;
       int8_q <= 1'b0;
       acc_in_q <= 1'b0;
-      chk_q <= 1'b0;
+      chk1_q <= 1'b0;
+      chk2_q <= 1'b0;
+      qs_q <= '0;
+      pqs_q <= '0;
+      uq_q <= '0;
       flt_load_q <= 1'b0;
       win_words_q <= '0;
       step_words_q <= '0;
@@ -536,7 +545,11 @@ module rsnpu_pe (
       rows_q <= rows_d;
       int8_q <= int8_d;
       acc_in_q <= acc_in_d;
-      chk_q <= chk_d;
+      chk1_q <= chk1_d;
+      chk2_q <= chk2_d;
+      qs_q <= qs_d;
+      pqs_q <= pqs_d;
+      uq_q <= uq_d;
       flt_load_q <= flt_load_d;
       win_words_q <= win_words_d;
       step_words_q <= step_words_d;
@@ -642,7 +655,7 @@ module rsnpu_pe (
   // -------------------------------------------------------------------------------------
   // Outputs
   // -------------------------------------------------------------------------------------
-  assign busy_o = (state_q != StIdle) || chk_q;
+  assign busy_o = (state_q != StIdle) || chk1_q || chk2_q;
   assign done_o = done_q;
   assign err_o = (err_q != rsnpu_pkg::PeErrNone);
   assign err_code_o = err_q;

@@ -219,18 +219,48 @@ module rsnpu_pe_array (
   logic [Rows-1:0] row_fin_d, row_fin_q;
   logic first_err_found;
   logic [2:0] first_err;
+  // First error in two steps: each row registers the code of its first PE (lowest column)
+  // that finished with an error this cycle, then the lowest such row wins. One priority
+  // chain over 168 PEs did not fit a cycle. The error is recorded a cycle later; the done
+  // decision (row_fin_q) is later still, so a job never ends before its error is recorded.
+  logic [Rows-1:0] row_err_d, row_err_q;
+  logic [2:0] row_code_d [Rows];
+  logic [2:0] row_code_q [Rows];
 
-  // The search runs only in a cycle where some PE reports an error: a simulator evaluates a
-  // loop over all PEs every cycle otherwise.
+  for (genvar r = 0; r < Rows; r++) begin : gen_row_err
+    always_comb begin
+      row_err_d[r] = 1'b0;
+      row_code_d[r] = 3'd0;
+      // The search runs only in a cycle where a PE of the row reports an error: a simulator
+      // evaluates the loop every cycle otherwise.
+      if ((pe_done[r*Cols +: Cols] & pe_err[r*Cols +: Cols]) != '0) begin
+        for (int c = 0; c < Cols; c++) begin
+          if (!row_err_d[r] && pe_done[r*Cols+c] && pe_err[r*Cols+c]) begin
+            row_err_d[r] = 1'b1;
+            row_code_d[r] = pe_err_code[r*Cols+c];
+          end
+        end
+      end
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) begin
+        row_err_q[r] <= 1'b0;
+        row_code_q[r] <= 3'd0;
+      end else begin
+        row_err_q[r] <= row_err_d[r];
+        row_code_q[r] <= row_code_d[r];
+      end
+    end
+  end
+
   always_comb begin
     first_err_found = 1'b0;
     first_err = 3'd0;
-    if ((pe_done & pe_err) != '0) begin
-      for (int i = 0; i < NumPes; i++) begin
-        if (!first_err_found && pe_done[i] && pe_err[i]) begin
-          first_err_found = 1'b1;
-          first_err = pe_err_code[i];
-        end
+    for (int r = 0; r < Rows; r++) begin
+      if (!first_err_found && row_err_q[r]) begin
+        first_err_found = 1'b1;
+        first_err = row_code_q[r];
       end
     end
   end
@@ -308,7 +338,7 @@ module rsnpu_pe_array (
 
   // Event bits pass through one register before the popcounts: a PE's event is its
   // handshake of the cycle (row FIFO head -> tag compare -> the row's all-ready AND), and a
-  // 168-input popcount behind that did not fit one cycle. The counts lag by one cycle.
+  // 168-input popcount behind that did not fit one cycle.
   localparam int unsigned NumEvt = 11;
   logic [NumEvt*NumPes-1:0] evt_d, evt_q;
   assign evt_d = {pe_evt_mac, pe_evt_skip, pe_evt_flt_rd, pe_evt_flt_wr, pe_evt_ifm_rd,
@@ -321,17 +351,45 @@ module rsnpu_pe_array (
       evt_q <= evt_d;
     end
   end
-  assign evt_mac_o = CountW'($countones(evt_q[10*NumPes +: NumPes]));
-  assign evt_skip_o = CountW'($countones(evt_q[9*NumPes +: NumPes]));
-  assign evt_flt_rd_o = CountW'($countones(evt_q[8*NumPes +: NumPes]));
-  assign evt_flt_wr_o = CountW'($countones(evt_q[7*NumPes +: NumPes]));
-  assign evt_ifm_rd_o = CountW'($countones(evt_q[6*NumPes +: NumPes]));
-  assign evt_ifm_wr_o = CountW'($countones(evt_q[5*NumPes +: NumPes]));
-  assign evt_psum_rd_o = CountW'($countones(evt_q[4*NumPes +: NumPes]));
-  assign evt_psum_wr_o = CountW'($countones(evt_q[3*NumPes +: NumPes]));
-  assign evt_flt_deliv_o = CountW'($countones(evt_q[2*NumPes +: NumPes]));
-  assign evt_ifm_deliv_o = CountW'($countones(evt_q[1*NumPes +: NumPes]));
-  assign evt_psum_hop_o = CountW'($countones(evt_q[0 +: NumPes]));
+  // Then each row's count of each event is registered, and the outputs add the rows' counts:
+  // a 168-input popcount in one cycle did not fit either. The counts lag by two cycles.
+  localparam int unsigned RowCntW = $clog2(Cols + 1);
+  logic [RowCntW-1:0] row_cnt_d [NumEvt*Rows];
+  logic [RowCntW-1:0] row_cnt_q [NumEvt*Rows];
+  logic [CountW-1:0] evt_sum [NumEvt];
+
+  for (genvar k = 0; k < NumEvt; k++) begin : gen_evt
+    for (genvar r = 0; r < Rows; r++) begin : gen_evt_row
+      assign row_cnt_d[k*Rows+r] = RowCntW'($countones(evt_q[k*NumPes + r*Cols +: Cols]));
+
+      always_ff @(posedge clk_i) begin
+        if (!rst_ni) begin
+          row_cnt_q[k*Rows+r] <= '0;
+        end else begin
+          row_cnt_q[k*Rows+r] <= row_cnt_d[k*Rows+r];
+        end
+      end
+    end
+
+    always_comb begin
+      evt_sum[k] = '0;
+      for (int r = 0; r < Rows; r++) begin
+        evt_sum[k] = evt_sum[k] + CountW'(row_cnt_q[k*Rows+r]);
+      end
+    end
+  end
+
+  assign evt_mac_o = evt_sum[10];
+  assign evt_skip_o = evt_sum[9];
+  assign evt_flt_rd_o = evt_sum[8];
+  assign evt_flt_wr_o = evt_sum[7];
+  assign evt_ifm_rd_o = evt_sum[6];
+  assign evt_ifm_wr_o = evt_sum[5];
+  assign evt_psum_rd_o = evt_sum[4];
+  assign evt_psum_wr_o = evt_sum[3];
+  assign evt_flt_deliv_o = evt_sum[2];
+  assign evt_ifm_deliv_o = evt_sum[1];
+  assign evt_psum_hop_o = evt_sum[0];
 
   // Column psum input ports: the PE of the column with psum_port set takes them.
   for (genvar c = 0; c < Cols; c++) begin : gen_col_port

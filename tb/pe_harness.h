@@ -116,13 +116,13 @@ class PeHarness {
     for (uint64_t cyc = 0;; ++cyc) {
       // Drive this cycle's inputs.
       d.start_i = (cyc == 0) || (o.restart_at >= 0 && cyc == uint64_t(o.restart_at));
-      // Sources offer words from the second cycle after start: the PE checks the program
-      // in the cycle after the start, so a refused program is done by then and no word is
-      // ever offered to it (offering and withdrawing would break the valid/ready rule,
+      // Sources offer words from the third cycle after start: the PE checks the program
+      // in the two cycles after the start, so a refused program is done by then and no word
+      // is ever offered to it (offering and withdrawing would break the valid/ready rule,
       // which the RTL asserts).
       int16_t fw = 0, iw = 0;
       int64_t pw = 0;
-      const bool offer = cyc > 1;
+      const bool offer = cyc > 2;
       d.flt_valid_i = offer && flt.drive(fw);
       d.flt_data_i = uint16_t(fw);
       d.ifm_valid_i = offer && ifm.drive(iw);

@@ -124,7 +124,7 @@ class PeDirected : public ::testing::Test {
     EXPECT_EQ(got.failure, "");
     EXPECT_TRUE(got.done);
     EXPECT_EQ(got.err_code, int(code)) << job.prog.str();
-    EXPECT_LE(got.cycles, 2u);
+    EXPECT_LE(got.cycles, 3u);
     EXPECT_TRUE(got.psum_out.empty());
     EXPECT_EQ(got.events, tb::PeEvents{}) << got.events.str();
     EXPECT_TRUE(h.dut().err_o);
