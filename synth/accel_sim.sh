@@ -36,17 +36,15 @@ case "$kind" in
   gls|hybrid)
     net=$out/rsnpu_top.netlist.v
     [ -f "$net" ] || fail "missing netlist $net (synth/synth.sh $cfg rsnpu_top $out)"
-    # Verilog models of the liberty cells, from their `function` / `ff` groups.
-    [ "$out/osu018_cells.v" -nt "$lib" ] || yosys -q -l "$out/osu018_cells.yosys.log" \
-      -p "read_liberty -ignore_miss_func $lib; write_verilog -noattr $out/osu018_cells.v" \
-      >> "$log" 2>&1 || fail "yosys could not write the cell models"
+    lib_cell_models "$out" >> "$log" 2>&1 \
+      || fail "yosys could not write the cell models ($out/osu018_cells.yosys.log)"
     vsrcs="$net $out/osu018_cells.v $out/sram_macros.v"
     if [ "$kind" = hybrid ]; then
       [ -n "${RSNPU_GLS_INSTANCES:-}" ] || fail "RSNPU_GLS_INSTANCES is empty (e.g. 'u_array')"
       hyb=$out/hybrid
       mkdir -p "$hyb"
-      # shellcheck disable=SC2086
       rm -f "$hyb"/*.sv
+      # shellcheck disable=SC2086
       python3 "$here/gls/hybrid.py" ${RSNPU_GLS_LOCKSTEP:+--lockstep} "$net" "$root/rtl" "$hyb" \
         $RSNPU_GLS_INSTANCES || fail "hybrid.py failed"
       vsrcs=""
@@ -80,8 +78,10 @@ esac
 
 # Up to date: nothing it is built from is newer than the executable.
 exe=$out/accel_$kind
-if [ "$kind" != hybrid ] && [ -x "$exe" ] && [ -z "$(find $vsrcs "$here/gls" "$root/tb" "$root/sim/include" \
-     "$build/tb/librsnpu_host.a" "$build/golden/librsnpu_golden.a" -newer "$exe" 2>/dev/null)" ]; then
+# A hybrid build always rebuilds: its sources are regenerated for each instance list.
+if [ "$kind" != hybrid ] && [ -x "$exe" ] && [ -z "$(find $vsrcs "$here/gls" "$root/tb" \
+     "$root/sim/include" "$build/tb/librsnpu_host.a" "$build/golden/librsnpu_golden.a" \
+     -newer "$exe" 2>/dev/null)" ]; then
   echo "accel_sim: $exe is up to date"
   exit 0
 fi

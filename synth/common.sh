@@ -20,3 +20,10 @@ srcs="$pkg $(tr '\n' ' ' < "$rtl_list")"
 # top netlist's 16x16 multiplier came out with bit 23 inverted and every gate-level layer
 # wrong, while iverilog and Yosys `eval` computed the same netlist correctly.
 gls_vflags="-Wno-fatal -Wno-lint -Wno-style -Wno-MULTIDRIVEN -fno-const-bit-op-tree"
+# Verilog models of the liberty cells, from their `function` / `ff` groups (qflow's
+# osu018_stdcells.v uses UDPs, which Verilator rejects), written to DIR/osu018_cells.v unless
+# already newer than the liberty. usage: lib_cell_models DIR (log: DIR/osu018_cells.yosys.log)
+lib_cell_models() {
+  [ "$1/osu018_cells.v" -nt "$lib" ] || yosys -q -l "$1/osu018_cells.yosys.log" \
+    -p "read_liberty -ignore_miss_func $lib; write_verilog -noattr $1/osu018_cells.v" > /dev/null
+}

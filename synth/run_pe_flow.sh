@@ -13,14 +13,11 @@ if [ $# -ne 1 ]; then
 fi
 cfg=$1; top=rsnpu_pe
 here=$(cd "$(dirname "$0")" && pwd)
-source "$here/common.sh"  # gls_vflags, lib
-root=$(cd "$here/.." && pwd)
-build=${RSNPU_BUILD_DIR:-$root/build}  # build tree: generated package, golden library, reports
+source "$here/common.sh"  # root, build, lib, pkg, gls_vflags, lib_cell_models
 out=$build/reports/synth/$cfg
 cells_v=${RSNPU_CELLS_V:-/usr/share/qflow/tech/osu018/osu018_stdcells.v}
 jobs=${RSNPU_GLS_JOBS:-12}
 seed=${RSNPU_GLS_SEED:-1}
-pkg=$build/gen/$cfg/rsnpu_pkg.sv
 if [ ! -f "$pkg" ]; then
   echo "run_pe_flow: unknown configuration '$cfg' (no $pkg; configurations: config/hw.json)" >&2
   exit 2
@@ -92,10 +89,11 @@ grep -q '^endmodule' "$mac_v" || { echo "no module rsnpu_pe_mac in $net" >> "$ma
                                    step_fail "mac (netlist)" "$mac_log"; }
 iverilog -g2012 -T typ -o "$out/mac_gls.vvp" "$here/gls/mac_gls_tb.sv" "$mac_v" "$cells_v" \
   >> "$mac_log" 2>&1 || step_fail "mac (iverilog)" "$mac_log"
-mac_iv=$(vvp -n "$out/mac_gls.vvp" +seed="$seed" 2>&1 | tee -a "$mac_log" | grep -E '^MAC ' | tail -1)
+mac_iv=$(vvp -n "$out/mac_gls.vvp" +seed="$seed" 2>&1 | tee -a "$mac_log" | grep -E '^MAC ' \
+         | tail -1)
 lib_cells_v=$out/osu018_cells.v
-yosys -q -p "read_liberty -ignore_miss_func $lib; write_verilog -noattr $lib_cells_v" \
-  >> "$mac_log" 2>&1 || step_fail "mac (cell models)" "$mac_log"
+lib_cell_models "$out" >> "$mac_log" 2>&1 \
+  || step_fail "mac (cell models)" "$out/osu018_cells.yosys.log"
 # shellcheck disable=SC2086
 verilator --binary --timing $gls_vflags --top-module mac_gls_tb -Mdir "$out/obj_mac" \
   -o mac_gls "$here/gls/mac_gls_tb.sv" "$mac_v" "$lib_cells_v" >> "$mac_log" 2>&1 \
