@@ -44,7 +44,12 @@ $(BUILD)/CMakeCache.txt: | deps
 configure: deps
 	cmake -S . -B $(BUILD) $(CMAKE_ARGS)
 
+# Verilate first: after an RTL change the second step re-reads the generated file lists
+# (sim/CMakeLists.txt, rsnpu_verilate).
 build: deps $(BUILD)/CMakeCache.txt
+	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) > $(BUILD)/configure.log 2>&1 \
+	  || { cat $(BUILD)/configure.log; exit 1; }
+	cmake --build $(BUILD) -j $(JOBS) --target rsnpu_verilate
 	cmake --build $(BUILD) -j $(JOBS)
 
 RUN_IMAGES ?= 8

@@ -86,7 +86,8 @@ module rsnpu_dma (
   typedef enum logic [1:0] {
     StIdle  = 2'd0,
     StRead  = 2'd1,
-    StWrite = 2'd2
+    StWrite = 2'd2,
+    StCheck = 2'd3   // the accepted command, held in addr_q / issue_left_q / write_q
   } state_e;
 
   state_e state_d, state_q;
@@ -98,22 +99,22 @@ module rsnpu_dma (
   logic [OutW-1:0] out_d, out_q;               // bursts in flight
   logic [LenW-1:0] wbeat_d, wbeat_q;           // beat index inside the current W burst
   logic resp_err_d, resp_err_q;                // an error response was seen
+  logic write_d, write_q;                      // direction of the accepted command
 
-  // Command check.
+  // Command check, in StCheck, on the command registered when it was accepted (so the
+  // producer's command logic and this check are in different cycles).
   logic [EndW-1:0] cmd_end;
   rsnpu_pkg::dma_err_e cmd_err;
   always_comb begin
-    cmd_end = EndW'(cmd_addr_i) + (EndW'(cmd_beats_i) << 3);
+    cmd_end = EndW'(addr_q) + (EndW'(issue_left_q) << 3);
     cmd_err = rsnpu_pkg::DmaErrNone;
-    if (cmd_addr_i[2:0] != 3'd0) begin
+    if (addr_q[2:0] != 3'd0) begin
       cmd_err = rsnpu_pkg::DmaErrAlign;
-    end else if (cmd_beats_i == '0) begin
+    end else if (issue_left_q == '0) begin
       cmd_err = rsnpu_pkg::DmaErrLength;
-    end else if (!cmd_write_i &&
-                 (cmd_addr_i < rd_win_lo_i || cmd_end > EndW'(rd_win_hi_i))) begin
+    end else if (!write_q && (addr_q < rd_win_lo_i || cmd_end > EndW'(rd_win_hi_i))) begin
       cmd_err = rsnpu_pkg::DmaErrReadWindow;
-    end else if (cmd_write_i &&
-                 (cmd_addr_i < wr_win_lo_i || cmd_end > EndW'(wr_win_hi_i))) begin
+    end else if (write_q && (addr_q < wr_win_lo_i || cmd_end > EndW'(wr_win_hi_i))) begin
       cmd_err = rsnpu_pkg::DmaErrWriteWindow;
     end
   end
@@ -196,18 +197,27 @@ module rsnpu_dma (
     out_d = out_q;
     wbeat_d = wbeat_q;
     resp_err_d = resp_err_q;
+    write_d = write_q;
 
     if (cmd_fire) begin
+      state_d = StCheck;
+      addr_d = cmd_addr_i;
+      issue_left_d = cmd_beats_i;
+      xfer_left_d = cmd_beats_i;
+      write_d = cmd_write_i;
+    end
+    if (state_q == StCheck) begin
       err_d = cmd_err;
+      wbeat_d = '0;
+      resp_err_d = 1'b0;
       if (cmd_err != rsnpu_pkg::DmaErrNone) begin
+        // Refused: nothing moves.
+        state_d = StIdle;
         done_d = 1'b1;
+        issue_left_d = '0;
+        xfer_left_d = '0;
       end else begin
-        state_d = cmd_write_i ? StWrite : StRead;
-        addr_d = cmd_addr_i;
-        issue_left_d = cmd_beats_i;
-        xfer_left_d = cmd_beats_i;
-        wbeat_d = '0;
-        resp_err_d = 1'b0;
+        state_d = write_q ? StWrite : StRead;
       end
     end
 
@@ -228,7 +238,8 @@ module rsnpu_dma (
     out_d = out_q + OutW'(ar_fire || aw_fire) - OutW'((r_fire && axi_rlast_i) || b_fire);
 
     // Finish when every beat moved and every burst completed.
-    if (state_q != StIdle && issue_left_q == '0 && xfer_left_q == '0 && out_q == '0) begin
+    if ((state_q == StRead || state_q == StWrite) && issue_left_q == '0 && xfer_left_q == '0 &&
+        out_q == '0) begin
       state_d = StIdle;
       done_d = 1'b1;
       err_d = resp_err_q ? rsnpu_pkg::DmaErrAxiResp : rsnpu_pkg::DmaErrNone;
@@ -246,6 +257,7 @@ module rsnpu_dma (
       out_q <= '0;
       wbeat_q <= '0;
       resp_err_q <= 1'b0;
+      write_q <= 1'b0;
     end else begin
       state_q <= state_d;
       err_q <= err_d;
@@ -256,6 +268,7 @@ module rsnpu_dma (
       out_q <= out_d;
       wbeat_q <= wbeat_d;
       resp_err_q <= resp_err_d;
+      write_q <= write_d;
     end
   end
 

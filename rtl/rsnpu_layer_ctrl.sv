@@ -444,7 +444,7 @@ module rsnpu_layer_ctrl (
   // Loop nest state
   // -------------------------------------------------------------------------------------
   typedef enum logic [4:0] {
-    StIdle, StCheck, StVerdict, StTile, StBiasCmd, StBiasWait, StStrip, StSetup, StWgtCmd,
+    StIdle, StCheck, StSettle, StVerdict, StTile, StBiasCmd, StBiasWait, StStrip, StSetup, StWgtCmd,
     StWgtWait, StIfmCmd, StIfmWait, StRoute, StStart, StRun, StWbStart, StChanCmd, StChanWait,
     StNext, StDone, StResDrain
   } state_e;
@@ -488,6 +488,13 @@ module rsnpu_layer_ctrl (
   logic [23:0] ch_stride_d, ch_stride_q;
 
   logic last_ct, last_st, last_mt, last_g, last_n;
+  // The same flags registered, for StRun and StNext only: both come at least two cycles after
+  // the last change of a loop counter (asserted below), and the flags' compares stay off the
+  // paths into the wide address registers StNext updates.
+  logic last_ct_q, last_st_q, last_mt_q, last_g_q, last_n_q;
+  // The descriptor check registered in StSettle, so StVerdict's wide register updates do not
+  // wait for the check's compare chain.
+  rsnpu_pkg::ctrl_err_e check_q;
   logic [31:0] hhi_raw, ch_words;
 
   assign last_ct = (DvW'(ct_q) + 1 == n_ct);
@@ -563,13 +570,17 @@ module rsnpu_layer_ctrl (
           dv_d[step_q] = mul_sum[DvW] ? {DvW{1'b1}} : mul_sum[DvW-1:0];
           step_d = step_q + 6'd1;
           if (32'(step_q) == NumDv - 1) begin
-            state_d = StVerdict;
+            state_d = StSettle;
           end
         end
       end
+      // dv_q is final: check_q registers the verdict.
+      StSettle: begin
+        state_d = StVerdict;
+      end
       StVerdict: begin
-        if (check != rsnpu_pkg::CtrlErrNone) begin
-          err_d = check;
+        if (check_q != rsnpu_pkg::CtrlErrNone) begin
+          err_d = check_q;
           state_d = StDone;
         end else begin
           n_d = '0; g_d = '0; mt_d = '0; st_d = '0; ct_d = '0;
@@ -726,7 +737,7 @@ module rsnpu_layer_ctrl (
             err_d = rsnpu_pkg::CtrlErrPe;
             state_d = StDone;
           end else begin
-            state_d = last_ct ? StWbStart : StNext;
+            state_d = last_ct_q ? StWbStart : StNext;
           end
         end
       end
@@ -769,7 +780,7 @@ module rsnpu_layer_ctrl (
       StNext: begin
         state_d = StStrip;
         wblob_d = wblob_q + 32'(blob_words << 1);
-        if (!last_ct) begin
+        if (!last_ct_q) begin
           ct_d = ct_q + 12'd1;
           c0_d = c0_q + 16'(dv_q[DvCtile]);
           c0_off_d = c0_off_q + 32'(dv_q[DvCtPlane] << 1);
@@ -777,7 +788,7 @@ module rsnpu_layer_ctrl (
           ct_d = '0;
           c0_d = '0;
           c0_off_d = '0;
-          if (!last_st) begin
+          if (!last_st_q) begin
             st_d = st_q + 12'd1;
             po0_d = po0_q + 12'(strip_rows);
             po0_off_d = po0_off_q + 32'(dv_q[DvStripOut] << 1);
@@ -793,7 +804,7 @@ module rsnpu_layer_ctrl (
             mt_wbase_d = wblob_q + 32'(blob_words << 1);
             bias_addr_d = bias_addr_q + 32'(bias_words << 2);
             state_d = StTile;
-            if (!last_mt) begin
+            if (!last_mt_q) begin
               mt_d = mt_q + 12'd1;
               m0_d = m0_q + 16'(p);
               m0_off_d = m0_off_q + 32'(dv_q[DvPPlane] << 1);
@@ -804,7 +815,7 @@ module rsnpu_layer_ctrl (
               in_base_d = in_base_q + 32'(dv_q[DvCgPlane] << 1);
               res_base_d = res_base_q + 32'(dv_q[DvMgPlane] << 1);
               out_base_d = out_base_q + 32'(dv_q[DvMgPlane] << 1);
-              if (!last_g) begin
+              if (!last_g_q) begin
                 g_d = g_q + 12'd1;
               end else begin
                 g_d = '0;
@@ -813,7 +824,7 @@ module rsnpu_layer_ctrl (
                 // The next image reads the same weights and biases.
                 mt_wbase_d = 32'(a_wgt);
                 bias_addr_d = 32'(a_bias);
-                if (!last_n) begin
+                if (!last_n_q) begin
                   n_d = n_q + 8'd1;
                 end else begin
                   state_d = StDone;
@@ -913,6 +924,9 @@ module rsnpu_layer_ctrl (
     if (!rst_ni) begin
       state_q <= StIdle;
       err_q <= rsnpu_pkg::CtrlErrNone;
+      check_q <= rsnpu_pkg::CtrlErrNone;
+      last_ct_q <= 1'b0; last_st_q <= 1'b0; last_mt_q <= 1'b0; last_g_q <= 1'b0;
+      last_n_q <= 1'b0;
       done_q <= 1'b0;
       step_q <= '0;
       for (int i = 0; i < NumDv; i++) begin
@@ -936,6 +950,9 @@ module rsnpu_layer_ctrl (
     end else begin
       state_q <= state_d;
       err_q <= err_d;
+      check_q <= check;
+      last_ct_q <= last_ct; last_st_q <= last_st; last_mt_q <= last_mt; last_g_q <= last_g;
+      last_n_q <= last_n;
       done_q <= done_d;
       step_q <= step_d;
       for (int i = 0; i < NumDv; i++) begin
@@ -975,6 +992,13 @@ module rsnpu_layer_ctrl (
     // Units are idle whenever a pass or a write back starts.
     if (rst_ni && arr_start_o) assert (!ff_busy_i && !if_busy_i && !pu_busy_i);
     if (rst_ni && wb_start_o) assert (!wb_busy_i);
+    // The registered loop flags equal the live ones wherever they are used.
+    if (rst_ni && (state_q == StRun || state_q == StNext)) begin
+      assert (last_ct_q == last_ct && last_st_q == last_st && last_mt_q == last_mt &&
+              last_g_q == last_g && last_n_q == last_n);
+    end
+    // The verdict is the check of the final derived values.
+    if (rst_ni && state_q == StVerdict) assert (check_q == check);
     // The multiplier works only for the derive program.
     if (rst_ni && mul_busy) assert (state_q == StCheck);
     // A strip's input rows lie inside the image, and its window holds every row it loads.

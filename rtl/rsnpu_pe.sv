@@ -135,8 +135,9 @@ module rsnpu_pe (
   logic [UW-1:0] drop_cols_d, drop_cols_q;  // columns dropped per segment when U > S
   logic [FltCountW-1:0] flt_words_d, flt_words_q;  // p*q*S
 
-  // Shape of the filters currently held in the filter spad.
+  // Shape and precision of the filters currently held in the filter spad.
   logic flt_held_d, flt_held_q;
+  logic flt_int8_d, flt_int8_q;
   logic [SW-1:0] flt_s_d, flt_s_q;
   logic [PW-1:0] flt_p_d, flt_p_q;
   logic [QW-1:0] flt_q_d, flt_q_q;
@@ -200,7 +201,8 @@ module rsnpu_pe (
     end else if (32'(pqs_q) > FltWords) begin
       cfg_err = rsnpu_pkg::PeErrFilterSpad;
     end else if (!flt_load_q &&
-                 (!flt_held_q || s_q != flt_s_q || p_q != flt_p_q || q_q != flt_q_q)) begin
+                 (!flt_held_q || s_q != flt_s_q || p_q != flt_p_q || q_q != flt_q_q ||
+                  int8_q != flt_int8_q)) begin
       cfg_err = rsnpu_pkg::PeErrNoFilters;
     end
   end
@@ -279,6 +281,7 @@ module rsnpu_pe (
     flt_s_d = flt_s_q;
     flt_p_d = flt_p_q;
     flt_q_d = flt_q_q;
+    flt_int8_d = flt_int8_q;
     flt_wr_addr_d = flt_wr_addr_q;
     in_ch_d = in_ch_q;
     in_col_d = in_col_q;
@@ -327,6 +330,7 @@ module rsnpu_pe (
           flt_s_d = s_q;
           flt_p_d = p_q;
           flt_q_d = q_q;
+          flt_int8_d = int8_q;
         end
         flt_wr_addr_d = '0;
         in_ch_d = '0;
@@ -471,8 +475,10 @@ module rsnpu_pe (
   // Multiply stage: exact signed product of the two operands.
   rsnpu_pkg::word_t flt_rdata;
   logic signed [WordW-1:0] mul_a, mul_b;
-  // Multiplier operands (numerics.md section 1): INT8 uses bits [7:0], sign-extended.
-  assign mul_a = int8_q ? {{(WordW - 8){flt_rdata[7]}}, flt_rdata[7:0]} : flt_rdata;
+  // Multiplier operands (numerics.md section 1): INT8 uses bits [7:0], sign-extended. The filter
+  // spad stores INT8 weights already sign-extended (flt_wdata), so its read data, the slowest
+  // operand, goes to the multiplier without a mux.
+  assign mul_a = flt_rdata;
   assign mul_b = int8_q ? {{(WordW - 8){s1_ifm_q[7]}}, s1_ifm_q[7:0]} : s1_ifm_q;
   assign s2_prod_d = mul_a * mul_b;
 
@@ -512,6 +518,7 @@ module rsnpu_pe (
       flt_s_q <= '0;
       flt_p_q <= '0;
       flt_q_q <= '0;
+      flt_int8_q <= 1'b0;
       flt_wr_addr_q <= '0;
       in_ch_q <= '0;
       in_col_q <= '0;
@@ -559,6 +566,7 @@ module rsnpu_pe (
       flt_s_q <= flt_s_d;
       flt_p_q <= flt_p_d;
       flt_q_q <= flt_q_d;
+      flt_int8_q <= flt_int8_d;
       flt_wr_addr_q <= flt_wr_addr_d;
       in_ch_q <= in_ch_d;
       in_col_q <= in_col_d;
@@ -608,6 +616,9 @@ module rsnpu_pe (
   // -------------------------------------------------------------------------------------
   // Filter spad (SRAM) and psum spad (FIFO of completed psums), output buffer
   // -------------------------------------------------------------------------------------
+  rsnpu_pkg::word_t flt_wdata;
+  assign flt_wdata = int8_q ? {{(WordW - 8){flt_data_i[7]}}, flt_data_i[7:0]} : flt_data_i;
+
   rsnpu_sram #(
     .Words(FltWords),
     .DataW(WordW)
@@ -616,7 +627,7 @@ module rsnpu_pe (
     .rst_ni (rst_ni),
     .we_i   (flt_fire),
     .waddr_i(flt_wr_addr_q),
-    .wdata_i(flt_data_i),
+    .wdata_i(flt_wdata),
     .re_i   (issue_fire && !zero),
     .raddr_i(flt_rd_addr_q),
     .rdata_o(flt_rdata)

@@ -148,7 +148,10 @@ PeCase random_case(const cfg::HwConfig& cfg, uint64_t seed) {
     if (j > 0) {
       job.prog.e = g.chance(0.15) ? g.uni(20, 40) : g.uni(1, 9);
       job.prog.rows = g.uni(1, 3);
-      job.prog.prec = g.chance(0.4) ? golden::Precision::kInt8 : golden::Precision::kInt16;
+      // Filters are held in the precision they were loaded in: a reuse keeps it.
+      job.prog.prec = !job.prog.flt_load ? c.jobs.back().prog.prec
+                      : g.chance(0.4)    ? golden::Precision::kInt8
+                                         : golden::Precision::kInt16;
     }
     job.prog.acc_in = g.chance(0.5);
     const PeProgram& pr = job.prog;

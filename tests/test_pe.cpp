@@ -166,6 +166,12 @@ TYPED_TEST(PeDirected, RefusedProgramsLeaveFiltersIntact) {
     PeJob j = TestFixture::make_job(3, 1, 2, 1, 4, 1, false, false);
     TestFixture::expect_refused(h, j, PeErr::kNoFilters);
   }
+  // Reuse in the other precision: the spad holds the filters as loaded (INT16 here).
+  {
+    PeJob j = TestFixture::make_job(3, 2, 2, 1, 4, 1, false, false);
+    j.prog.prec = golden::Precision::kInt8;
+    TestFixture::expect_refused(h, j, PeErr::kNoFilters);
+  }
   // The filters loaded by the first job are still there: reuse them, bit-exact.
   PeJob reuse = TestFixture::make_job(3, 2, 2, 2, 5, 2, false, true);
   reuse.weights.clear();

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   std::vector<uint32_t> expected;
   bool held = false;
   int hs = 0, hp = 0, hq = 0;
+  g::Precision hprec = g::Precision::kInt16;  // filters are reused in the precision loaded
   std::vector<int16_t> weights;
   for (int j = 0; j < njobs; ++j) {
     g::RowConvProblem pr;
@@ -72,7 +73,9 @@ int main(int argc, char** argv) {
     pr.stride = uni(1, 4);
     pr.e = uni(1, 5);
     const int rows = uni(1, 3);
-    pr.prec = uni(0, 1) ? g::Precision::kInt8 : g::Precision::kInt16;
+    const g::Precision drawn = uni(0, 1) ? g::Precision::kInt8 : g::Precision::kInt16;
+    pr.prec = load ? drawn : hprec;
+    hprec = pr.prec;
     pr.acc_bits = 32;
     pr.acc_in = uni(0, 1) != 0;
     pr.weights = weights;

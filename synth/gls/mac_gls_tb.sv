@@ -16,8 +16,9 @@ module mac_gls_tb;
   logic [AccW-1:0] exp_prod, exp_sum;
   int unsigned seed, checked, errors;
 
+  // Port names are the nets Yosys keeps: the filter operand is the filter spad's read data.
   rsnpu_pe_mac u_mac (
-    .mul_a    (mul_a),
+    .flt_rdata(mul_a),
     .mul_b    (mul_b),
     .n1       (n1),
     .n2       (n2),
