@@ -60,12 +60,23 @@ def main():
             levels = sum(v for k, v in e.items() if k not in ("unit", "total"))
             if not e["total"] > 0 or not math.isclose(levels, e["total"], rel_tol=1e-9):
                 fail(f"bench.json: {l['name']}: energy levels of {t} do not add up")
+    # Targets (present when the reference has them): each verdict agrees with its numbers.
+    for t in j.get("targets", []):
+        for key in ("target", "limit", "rsnpu", "met", "gap", "value", "bound", "kind"):
+            if key not in t:
+                fail(f"bench.json: target {t.get('target')}: key '{key}' missing")
+        ok = t["value"] >= t["bound"] if t["kind"] == "min" else t["value"] <= t["bound"]
+        if ok != t["met"]:
+            fail(f"bench.json: target {t['target']}: 'met' is {t['met']}, the numbers say {ok}")
     try:
         md = open(os.path.join(d, "bench.md")).read()
     except OSError as e:
         fail(f"bench.md: {e}")
-    for needle in ["| layer | power mW |", "| metric | rsnpu |"] + [l["name"] for l in layers] + \
-            [f"Energy by level: {t}" for t in tables]:
+    needles = ["| layer | power mW |", "| metric | rsnpu |"] + [l["name"] for l in layers] + \
+        [f"Energy by level: {t}" for t in tables]
+    if j.get("targets"):
+        needles.append("| target | limit | rsnpu | met | gap |")
+    for needle in needles:
         if needle not in md:
             fail(f"bench.md: '{needle}' missing")
     for png in ("bench_util.png", "bench_energy.png"):

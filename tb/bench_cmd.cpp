@@ -398,9 +398,55 @@ int cmd_bench(const BenchOptions& o) {
     tl.push_back({fmt::format("energy per image, {}", erts[e].name),
                   energy_str(total.energy[e].total / o.batch, erts[e].unit), "-", "-"});
   }
+  // The project's targets for this workload (the reference file's "targets"): benchmark goals,
+  // shown with the gap, never asserted.
+  struct TargetLine {
+    std::string target, limit, ours, gap;
+    bool met;
+    double value, bound;
+  };
+  std::vector<TargetLine> targets;
+  if (ref && ref->contains("targets")) {
+    const nlohmann::json& tg = (*ref)["targets"];
+    if (tg.contains("min_layer_utilization_pct")) {
+      const double lim = tg["min_layer_utilization_pct"].get<double>();
+      const BenchRow* worst = nullptr;
+      for (const BenchRow& r : rows) {
+        if (worst == nullptr || r.utilization < worst->utilization) worst = &r;
+      }
+      const double v = worst ? 100 * worst->utilization : NAN;
+      targets.push_back({"MAC utilization in every layer", fmt::format(">= {:.0f}%", lim),
+                         fmt::format("{:.1f}% (worst: {})", v, worst ? worst->name : "-"),
+                         v >= lim ? "-" : fmt::format("{:.1f} points short", lim - v), v >= lim,
+                         v, lim});
+    }
+    if (tg.contains("max_dram_mb_per_image")) {
+      const double lim = tg["max_dram_mb_per_image"].get<double>();
+      const double v = total.dram_bytes / 1e6 / o.batch;
+      targets.push_back({"DRAM traffic per image", fmt::format("<= {:.2f} MB", lim),
+                         fmt::format("{:.2f} MB", v),
+                         v <= lim ? "-" : fmt::format("{:.2f} MB over ({:.2f}x)", v - lim, v / lim),
+                         v <= lim, v, lim});
+    }
+    if (tg.value("glb_accesses_per_mac_at_most_published", false)) {
+      const double lim = ref_glb / kWordBytes / ref_macs;
+      targets.push_back({"GLB accesses (16 b) per MAC", fmt::format("<= {:.4f} (published)", lim),
+                         fmt::format("{:.4f}", glb_per_mac),
+                         glb_per_mac <= lim ? "-" : fmt::format("{:.2f}x", glb_per_mac / lim),
+                         glb_per_mac <= lim, glb_per_mac, lim});
+    }
+  }
+
   fmt::print("\n{:<42} {:>24} {:>10} {:>8}\n", "metric", "rsnpu", ref ? "Eyeriss" : "-", "ratio");
   for (const TotalLine& t : tl) {
     fmt::print("{:<42} {:>24} {:>10} {:>8}\n", t.metric, t.ours, t.theirs, t.ratio);
+  }
+  if (!targets.empty()) {
+    fmt::print("\n{:<32} {:>22}  {:>30} {:>5}  {}\n", "target", "limit", "rsnpu", "met", "gap");
+    for (const TargetLine& t : targets) {
+      fmt::print("{:<32} {:>22}  {:>30} {:>5}  {}\n", t.target, t.limit, t.ours,
+                 t.met ? "yes" : "NO", t.gap);
+    }
   }
   // Energy breakdown.
   for (std::size_t e = 0; e < erts.size(); ++e) {
@@ -449,6 +495,17 @@ int cmd_bench(const BenchOptions& o) {
   for (const BenchRow& r : rows) jl.push_back(row_json(r));
   nlohmann::json jt = nlohmann::json::object();
   for (const TotalLine& t : tl) jt[t.metric] = {{"rsnpu", t.ours}, {"reference", t.theirs}};
+  nlohmann::json jtargets = nlohmann::json::array();
+  for (const TargetLine& t : targets) {
+    jtargets.push_back({{"target", t.target},
+                        {"limit", t.limit},
+                        {"rsnpu", t.ours},
+                        {"met", t.met},
+                        {"gap", t.gap},
+                        {"value", t.value},
+                        {"bound", t.bound},
+                        {"kind", t.limit.rfind(">=", 0) == 0 ? "min" : "max"}});
+  }
   nlohmann::json jerts = nlohmann::json::array();
   for (const energy::Ert& e : erts) {
     jerts.push_back({{"name", e.name},
@@ -476,6 +533,7 @@ int cmd_bench(const BenchOptions& o) {
                                  {"layers", jl},
                                  {"total", row_json(total)},
                                  {"summary", jt},
+                                 {"targets", jtargets},
                                  {"energy_tables", jerts},
                                  {"reference", ref ? *ref : nlohmann::json()},
                                  {"area_report", area ? area_path : std::string()}};
@@ -516,6 +574,14 @@ int cmd_bench(const BenchOptions& o) {
                       ref_name.empty() ? "-" : ref_name);
     for (const TotalLine& t : tl) {
       md << fmt::format("| {} | {} | {} | {} |\n", t.metric, t.ours, t.theirs, t.ratio);
+    }
+    if (!targets.empty()) {
+      md << "\n## Targets (benchmark goals for this workload, not test assertions)\n\n"
+            "| target | limit | rsnpu | met | gap |\n|---|---|---|---|---|\n";
+      for (const TargetLine& t : targets) {
+        md << fmt::format("| {} | {} | {} | {} | {} |\n", t.target, t.limit, t.ours,
+                          t.met ? "yes" : "**no**", t.gap);
+      }
     }
     for (std::size_t e = 0; e < erts.size(); ++e) {
       md << fmt::format(
