@@ -287,6 +287,7 @@ module rsnpu_layer_ctrl (
     DvColsFp,      // cols*F*p: psum buffer step of a fold
     DvFoldWp,      // cols*U*wp_in: ifmap buffer step of a fold
     DvSkipWp,      // (U-R+1)*wp_in: ifmap buffer step over the rows a stride U > R skips
+    DvLastCtPlane, // (Cg - DvCtCov)*plane_in: input words of the last channel tile's planes
     DvNum
   } dv_e;
   localparam int unsigned NumDv = 32'(DvNum);
@@ -363,6 +364,7 @@ module rsnpu_layer_ctrl (
       DvColsFp:      begin mul_a = dv_q[DvFp]; mul_b = MulBW'(cols); end
       DvFoldWp:      begin mul_a = dv_q[DvColsU]; mul_b = wp_in; end
       DvSkipWp:      begin mul_a = u - r + DvW'(1); mul_b = wp_in; end
+      DvLastCtPlane: begin mul_a = dv_q[DvPlaneIn]; mul_b = MulBW'(cg - dv_q[DvCtCov]); end
       default: ;
     endcase
     // Result: saturating add of the addend.
@@ -486,6 +488,9 @@ module rsnpu_layer_ctrl (
   logic [31:0] ifm_addr_d, ifm_addr_q, ofm_addr_d, ofm_addr_q;
   logic [19:0] ifm_beats_d, ifm_beats_q, ofm_beats_d, ofm_beats_q;
   logic [23:0] ch_stride_d, ch_stride_q;
+  // The strip's rows are whole channel planes: the pass's channels lie back to back in DRAM
+  // as in the ifmap buffer, and one DMA command loads all of them.
+  logic ifm_one_d, ifm_one_q;
 
   logic last_ct, last_st, last_mt, last_g, last_n;
   // The same flags registered, for StRun and StNext only: both come at least two cycles after
@@ -533,6 +538,7 @@ module rsnpu_layer_ctrl (
     hlo_wp_d = hlo_wp_q; hhi_wp_d = hhi_wp_q; ofm_words_d = ofm_words_q; hb_off_d = hb_off_q;
     hbase_d = hbase_q; ifm_addr_d = ifm_addr_q; ofm_addr_d = ofm_addr_q;
     ifm_beats_d = ifm_beats_q; ofm_beats_d = ofm_beats_q; ch_stride_d = ch_stride_q;
+    ifm_one_d = ifm_one_q;
 
     dma_cmd_valid_o = 1'b0;
     dma_cmd_write_o = 1'b0;
@@ -643,7 +649,12 @@ module rsnpu_layer_ctrl (
         cn_d = 12'((dv_q[DvCtile] < cg - DvW'(c0_q)) ? dv_q[DvCtile] : cg - DvW'(c0_q));
         mn_d = 8'((p < mg - DvW'(m0_q)) ? p : mg - DvW'(m0_q));
         ch_stride_d = 24'(ch_words);
-        ifm_beats_d = 20'(ch_words >> 2);
+        ifm_one_d = (hlo_q == '0) && (32'(hhi_q) == 32'(h));
+        if (ifm_one_d) begin
+          ifm_beats_d = 20'((last_ct_q ? dv_q[DvLastCtPlane] : dv_q[DvCtPlane]) >> 2);
+        end else begin
+          ifm_beats_d = 20'(ch_words >> 2);
+        end
         ifm_addr_d = in_base_q + c0_off_q + (hlo_wp_q << 1);
         ofm_beats_d = 20'(ofm_words_q >> 2);
         ofm_addr_d = out_base_q + m0_off_q + po0_off_q;
@@ -693,7 +704,7 @@ module rsnpu_layer_ctrl (
           if (dma_err_i) begin
             err_d = rsnpu_pkg::CtrlErrDma;
             state_d = StDone;
-          end else if (idx_q + 12'd1 == cn_q) begin
+          end else if (ifm_one_q || idx_q + 12'd1 == cn_q) begin
             rrow_d = '0; rcol_d = '0; rr_d = '0; rk_tag_d = '0; rcol_u_d = '0;
             state_d = StRoute;
           end else begin
@@ -947,6 +958,7 @@ module rsnpu_layer_ctrl (
       hlo_wp_q <= '0; hhi_wp_q <= '0; ofm_words_q <= '0; hb_off_q <= '0;
       hbase_q <= '0; ifm_addr_q <= '0; ofm_addr_q <= '0;
       ifm_beats_q <= '0; ofm_beats_q <= '0; ch_stride_q <= '0;
+      ifm_one_q <= 1'b0;
     end else begin
       state_q <= state_d;
       err_q <= err_d;
@@ -978,6 +990,7 @@ module rsnpu_layer_ctrl (
       hb_off_q <= hb_off_d;
       hbase_q <= hbase_d; ifm_addr_q <= ifm_addr_d; ofm_addr_q <= ofm_addr_d;
       ifm_beats_q <= ifm_beats_d; ofm_beats_q <= ofm_beats_d; ch_stride_q <= ch_stride_d;
+      ifm_one_q <= ifm_one_d;
     end
   end
 
@@ -993,7 +1006,7 @@ module rsnpu_layer_ctrl (
     if (rst_ni && arr_start_o) assert (!ff_busy_i && !if_busy_i && !pu_busy_i);
     if (rst_ni && wb_start_o) assert (!wb_busy_i);
     // The registered loop flags equal the live ones wherever they are used.
-    if (rst_ni && (state_q == StRun || state_q == StNext)) begin
+    if (rst_ni && (state_q == StSetup || state_q == StRun || state_q == StNext)) begin
       assert (last_ct_q == last_ct && last_st_q == last_st && last_mt_q == last_mt &&
               last_g_q == last_g && last_n_q == last_n);
     end
@@ -1003,6 +1016,11 @@ module rsnpu_layer_ctrl (
     if (rst_ni && mul_busy) assert (state_q == StCheck);
     // A strip's input rows lie inside the image, and its window holds every row it loads.
     if (rst_ni && state_q == StSetup) assert (hlo_q <= hhi_q && 32'(hhi_q) <= 32'(h));
+    // A merged ifmap load is exactly the pass's channel planes.
+    if (rst_ni && state_q == StIfmCmd && ifm_one_q) begin
+      assert (32'(ch_words) == 32'(dv_q[DvPlaneIn]) &&
+              32'(ifm_beats_q) * 4 == 32'(cn_q) * 32'(dv_q[DvPlaneIn]));
+    end
     // A command holds while the DMA is not ready.
     if (rst_ni && $past(rst_ni) && $past(dma_cmd_valid_o && !dma_cmd_ready_i)) begin
       assert (dma_cmd_valid_o && dma_cmd_addr_o == $past(dma_cmd_addr_o) &&
