@@ -448,7 +448,7 @@ module rsnpu_layer_ctrl (
   typedef enum logic [4:0] {
     StIdle, StCheck, StSettle, StVerdict, StTile, StBiasCmd, StBiasWait, StStrip, StSetup, StWgtCmd,
     StWgtWait, StIfmCmd, StIfmWait, StRoute, StStart, StRun, StWbStart, StChanCmd, StChanWait,
-    StNext, StDone, StResDrain
+    StNext, StDone, StResDrain, StRouteWait
   } state_e;
 
   state_e state_d, state_q;
@@ -471,6 +471,11 @@ module rsnpu_layer_ctrl (
   logic [15:0] line_d, line_q;       // buffer line the next DMA beat goes to
   logic [1:0] dst_d, dst_q;          // 0 filters, 1 ifmaps, 2 biases, 3 residual rows
   logic chan_wr_d, chan_wr_q;        // per-filter DMA loop: 1 write back, 0 residual rows
+  // The PE routing of this layer is written (routed_q) with the bottom PEs' accumulate flag
+  // routed_acc_q. Every pass of a layer routes the same way except for that flag, so a pass
+  // rewrites the routing only when the flag changes.
+  logic routed_d, routed_q, routed_acc_d, routed_acc_q, pass_acc;
+  logic [rsnpu_pkg::PeRowIdxW:0] settle_d, settle_q;  // cycles since the last routing write
   logic arr_done_d, arr_done_q, arr_err_d, arr_err_q;
   logic [rsnpu_pkg::PeRowIdxW-1:0] rrow_d, rrow_q;
   logic [rsnpu_pkg::PeColIdxW-1:0] rcol_d, rcol_q;
@@ -528,6 +533,9 @@ module rsnpu_layer_ctrl (
     wblob_d = wblob_q; mt_wbase_d = mt_wbase_q; bias_addr_d = bias_addr_q;
     idx_d = idx_q; cmd_addr_d = cmd_addr_q; line_d = line_q; dst_d = dst_q;
     chan_wr_d = chan_wr_q;
+    routed_d = routed_q;
+    settle_d = settle_q;
+    routed_acc_d = routed_acc_q;
     arr_done_d = arr_done_q || arr_done_i;
     arr_err_d = arr_err_q || (arr_done_i && arr_err_i);
     rrow_d = rrow_q; rcol_d = rcol_q; rr_d = rr_q; rk_tag_d = rk_tag_q; rcol_u_d = rcol_u_q;
@@ -595,6 +603,7 @@ module rsnpu_layer_ctrl (
           c0_off_d = '0; m0_off_d = '0; po0_off_d = '0; e0u_d = '0; e0u_wp_d = '0;
           mt_wbase_d = 32'(a_wgt);
           bias_addr_d = 32'(a_bias);
+          routed_d = 1'b0;
           state_d = StTile;
         end
       end
@@ -706,7 +715,7 @@ module rsnpu_layer_ctrl (
             state_d = StDone;
           end else if (ifm_one_q || idx_q + 12'd1 == cn_q) begin
             rrow_d = '0; rcol_d = '0; rr_d = '0; rk_tag_d = '0; rcol_u_d = '0;
-            state_d = StRoute;
+            state_d = (routed_q && routed_acc_q == pass_acc) ? StStart : StRoute;
           end else begin
             state_d = StIfmCmd;
           end
@@ -726,11 +735,22 @@ module rsnpu_layer_ctrl (
             rr_d = rr_q + 5'd1;
           end
           if (32'(rrow_q) + 1 == Rows) begin
-            state_d = StStart;
+            state_d = StRouteWait;
+            settle_d = '0;
+            routed_d = 1'b1;
+            routed_acc_d = pass_acc;
           end
         end else begin
           rcol_d = rcol_q + rsnpu_pkg::PeColIdxW'(1);
           rcol_u_d = rcol_u_q + rsnpu_pkg::NocTagW'(u);
+        end
+      end
+      // Routing writes reach row r r + 1 cycles late: the psum unit, which drives the bottom
+      // row's psum inputs at once, starts only when every row holds its new routing.
+      StRouteWait: begin
+        settle_d = settle_q + 1'b1;
+        if (32'(settle_q) + 1 == Rows) begin
+          state_d = StStart;
         end
       end
       StStart: begin
@@ -867,6 +887,8 @@ module rsnpu_layer_ctrl (
     assign bias_o[i*rsnpu_pkg::AccW +: rsnpu_pkg::AccW] = bias_q[i];
   end
 
+  assign pass_acc = (ct_q != '0) || bias_en || res_en;
+
   // Routing of PE (rrow, rcol): filter row rr of channel set k (tag base rk_tag = k*hspan).
   always_comb begin
     route_row_o = rrow_q;
@@ -875,7 +897,7 @@ module rsnpu_layer_ctrl (
     route_flt_id_o = rsnpu_pkg::NocTagW'(rrow_q);
     route_ifm_id_o = rk_tag_q + rcol_u_q + rsnpu_pkg::NocTagW'(rr_q);
     route_psum_port_o = (DvW'(rrow_q) + 1 == dv_q[DvRowsUsed]);
-    route_acc_in_o = !route_psum_port_o || (ct_q != '0) || bias_en || res_en;
+    route_acc_in_o = !route_psum_port_o || pass_acc;
   end
 
   // Pass program and unit parameters (stable from StSetup to the end of the pass).
@@ -949,6 +971,7 @@ module rsnpu_layer_ctrl (
       c0_off_q <= '0; m0_off_q <= '0; po0_off_q <= '0; e0u_q <= '0; e0u_wp_q <= '0;
       wblob_q <= '0; mt_wbase_q <= '0; bias_addr_q <= '0;
       idx_q <= '0; cmd_addr_q <= '0; line_q <= '0; dst_q <= '0; chan_wr_q <= 1'b0;
+      routed_q <= 1'b0; routed_acc_q <= 1'b0; settle_q <= '0;
       arr_done_q <= 1'b0; arr_err_q <= 1'b0;
       rrow_q <= '0; rcol_q <= '0; rr_q <= '0; rk_tag_q <= '0; rcol_u_q <= '0;
       for (int i = 0; i <= rsnpu_pkg::PsumSpadWords; i++) begin
@@ -978,6 +1001,7 @@ module rsnpu_layer_ctrl (
       wblob_q <= wblob_d; mt_wbase_q <= mt_wbase_d; bias_addr_q <= bias_addr_d;
       idx_q <= idx_d; cmd_addr_q <= cmd_addr_d; line_q <= line_d; dst_q <= dst_d;
       chan_wr_q <= chan_wr_d;
+      routed_q <= routed_d; routed_acc_q <= routed_acc_d; settle_q <= settle_d;
       arr_done_q <= arr_done_d; arr_err_q <= arr_err_d;
       rrow_q <= rrow_d; rcol_q <= rcol_d; rr_q <= rr_d; rk_tag_q <= rk_tag_d;
       rcol_u_q <= rcol_u_d;

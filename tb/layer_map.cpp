@@ -25,6 +25,8 @@ constexpr int kTagSpace = 1024;
 // Fixed cycles per pass besides the data movement the cost model counts (DMA latency,
 // controller turnarounds, pipeline drain).
 constexpr int64_t kPassOverhead = 32;
+// Cycles of one DMA read command besides its beats (DRAM latency and turnarounds).
+constexpr double kDmaCmdCycles = 30.0;
 
 }  // namespace
 
@@ -169,12 +171,18 @@ int64_t estimated_cycles(const cfg::HwConfig& hw, const LayerDesc& d, const Laye
   const int64_t mac = int64_t(m.folds) * m.f * pqs;         // per PE
   const int64_t ifm_bus = int64_t(m.folds) * width * m.sets * hr_cnt * m.q;
   const int64_t flt_bus = m.rows_used(d) * pqs;
+  // The psum unit moves one psum per cycle between the buffer and all columns (each way).
+  const int64_t psum_bus = int64_t(m.folds) * m.cols * m.f * m.p;
   // Average channel and filter tiles (the last tiles may be smaller).
   const double c_avg = double(d.cg) / m.n_ct, m_avg = double(d.mg) / m.n_mt;
   const double in_rows = std::min<int64_t>(d.h, m.in_rows_max(d));
-  const double dma_in = (c_avg * in_rows * m.wp_in(d) + m.blob_words(d)) / 4.0;
+  // DMA: the words, plus one command latency for the filters and one for the ifmaps when the
+  // pass reads whole channel planes, else one per channel.
+  const double dma_cmds = 1.0 + (in_rows >= d.h ? 1.0 : c_avg);
+  const double dma_in =
+      (c_avg * in_rows * m.wp_in(d) + m.blob_words(d)) / 4.0 + dma_cmds * kDmaCmdCycles;
   const double pass = dma_in + double(hw.pe_rows) * hw.pe_cols + double(flt_bus) +
-                      double(std::max(mac, ifm_bus)) + double(kPassOverhead);
+                      double(std::max({mac, ifm_bus, psum_bus})) + double(kPassOverhead);
   const double writeback = m_avg * m.strip_rows * m.wp_out() / 4.0;
   const double strips = double(d.n) * d.groups * m.n_mt * m.n_strips;
   return int64_t(double(m.passes(d)) * pass + strips * writeback);
