@@ -66,6 +66,13 @@ int cmd_run(const RunCmdOptions& o) {
   }
   std::optional<net::Network> loaded = load_run_network(o.network, o.precision, o.last_layer);
   if (!loaded) return 2;
+  if (!o.first_layer.empty()) {
+    if (loaded->find(o.first_layer) == nullptr) {
+      fmt::print(stderr, "error: {}: no layer named '{}'\n", o.network, o.first_layer);
+      return 2;
+    }
+    loaded->name += "_from_" + o.first_layer;
+  }
   const net::Network& net = *loaded;
   RunOptions ro;
   ro.config = o.config;
@@ -73,6 +80,7 @@ int cmd_run(const RunCmdOptions& o) {
   ro.dram = o.dram;
   ro.wave_path = o.trace_path;
   ro.fast = !o.checked;
+  ro.first_layer = o.first_layer;
   if (!o.quiet) {
     fmt::print(stderr, "{} on {} ({}x{} PEs), batch {}, seed {}, {}\n", net.name, hw->name,
                hw->pe_rows, hw->pe_cols, o.batch, o.seed, o.dram.str());

@@ -23,6 +23,7 @@ struct RunCmdOptions {
   uint64_t seed = 1;
   std::string precision;  // "int8"/"int16": every layer in that precision; "": as described
   std::string last_layer;  // run the layers up to this one only; "": all
+  std::string first_layer;  // start at this layer (earlier outputs from the golden model)
   DramKnobs dram;
   std::string json_path;   // write the report here
   std::string trace_path;  // FST waveform of the whole run

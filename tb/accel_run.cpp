@@ -402,6 +402,19 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
     }
   }
   const std::vector<golden::WordTensor> gold = net::run_golden(net, data, input, hw.acc_bits);
+  std::size_t start = 0;
+  if (!opt.first_layer.empty()) {
+    const net::Layer* first = net.find(opt.first_layer);
+    if (first == nullptr) {
+      throw MapError(fmt::format("{}: no layer named '{}'", net.name, opt.first_layer));
+    }
+    while (start < lowered.size() && lowered[start].weight_layer() != first->index) ++start;
+    if (start == lowered.size()) {
+      throw MapError(fmt::format("{}: layer '{}' runs fused into another hardware layer or as "
+                                 "no hardware layer; start at a conv, fc or standalone pool",
+                                 net.name, opt.first_layer));
+    }
+  }
 
   // DRAM plan: the tensors (0: the input; a concatenation is one tensor that several
   // layers write at channel offsets), then per layer its weights and biases, each on its own
@@ -460,7 +473,22 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
       store(h.dram(), addrs[i].weight, pack_weight_blobs(l.desc, maps[i], l.weights(data)));
       store(h.dram(), addrs[i].bias, pack_bias_blobs(l.desc, maps[i], l.bias(data)));
     }
-    for (std::size_t i = 0; i < lowered.size(); ++i) {
+    // Layers before the first one run: their golden outputs where the RTL writes them, image
+    // by image (channel offset and stride of the output tensor, rows padded to 4 words).
+    for (std::size_t i = 0; i < start; ++i) {
+      const LoweredLayer& l = lowered[i];
+      const golden::WordTensor& out = gold[std::size_t(l.last())];
+      const golden::Shape4& t = tensors[std::size_t(l.out_tensor)];
+      const uint64_t plane = uint64_t(t.h) * ((uint64_t(t.w) + 3) / 4 * 4) * 2;
+      for (int n = 0; n < out.shape.n; ++n) {
+        golden::WordTensor img(golden::Shape4{1, out.shape.c, out.shape.h, out.shape.w});
+        const auto from = out.data.begin() + long(out.index(n, 0, 0, 0));
+        std::copy(from, from + long(img.data.size()), img.data.begin());
+        store(h.dram(), uint32_t(addrs[i].ofmap + uint64_t(n) * t.c * plane),
+              pack_activations(img));
+      }
+    }
+    for (std::size_t i = start; i < lowered.size(); ++i) {
       const LoweredLayer& l = lowered[i];
       LayerReport rep;
       rep.name = l.name;
@@ -486,14 +514,14 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
       rep.bitexact = rep.failure.empty() && rep.mismatches == 0;
       nr.cycles += rep.cycles;
       nr.layers.push_back(rep);
-      if (progress) progress(rep, int(i), int(lowered.size()));
+      if (progress) progress(rep, int(i - start), int(lowered.size() - start));
       if (!rep.failure.empty() && r.err_code == 0 && !r.done) break;  // the RTL hung
     }
   });
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nr.sim_seconds = secs;
   nr.sim_cycles_per_s = secs > 0 ? uint64_t(double(nr.cycles) / secs) : 0;
-  nr.bitexact = !nr.layers.empty() && nr.layers.size() == lowered.size() &&
+  nr.bitexact = !nr.layers.empty() && nr.layers.size() == lowered.size() - start &&
                 std::all_of(nr.layers.begin(), nr.layers.end(),
                             [](const LayerReport& r) { return r.bitexact; });
   return nr;

@@ -73,6 +73,11 @@ struct RunOptions {
   // Run the fast model (Vrsnpu_top_fast_<config>: no assertion checks, no waveforms) instead
   // of the checking one. Ignored when a waveform is wanted: that needs the checking model.
   bool fast = false;
+  // run_network_rtl: start at this network layer (""/absent: the first). The layers before it
+  // are not simulated: their golden outputs are written to DRAM where the RTL would have
+  // written them, so the run continues exactly as a whole run would (every layer the RTL ran
+  // before is checked bit-exact, so its output equals the golden one).
+  std::string first_layer;
 };
 
 // Maps 'd' (throws MapError when it does not map), fills DRAM with seeded random data,

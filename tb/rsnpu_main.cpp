@@ -266,6 +266,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"int8", "int16"}));
   run->add_option("--last-layer", run_o.last_layer,
                   "Run the layers up to this one (e.g. conv5: AlexNet CONV1-5)");
+  run->add_option("--first-layer", run_o.first_layer,
+                  "Start at this layer; the layers before it are not simulated, their golden "
+                  "outputs are placed in DRAM (splits a long run into parts)");
   run->add_option("--dram-latency", run_o.dram.read_latency, "DRAM read latency, cycles")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
