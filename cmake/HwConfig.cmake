@@ -119,6 +119,9 @@ struct HwConfig {
   int glb_ifmap_words;  // global buffer for ifmaps, 16-bit words
   int glb_psum_words;   // global buffer for psums, AccBits-wide entries
   int glb_banks;        // banks of each global buffer
+
+  // Filter network lanes: words of one 64-bit buffer line (rsnpu_pkg::FltLanes).
+  constexpr int flt_lanes() const { return 64 / word_bits; }
 };
 
 ${_cpp_entries}

@@ -63,8 +63,9 @@ module rsnpu_layer_ctrl (
 
   // Filter feeder
   output logic                                         ff_start_o,
-  output logic [15:0]                                  ff_words_o,
+  output logic [15:0]                                  ff_lines_o,
   output logic [15:0]                                  ff_per_row_o,
+  output logic [7:0]                                   ff_rows_o,
   input  logic                                         ff_busy_i,
 
   // Ifmap feeder
@@ -130,6 +131,7 @@ module rsnpu_layer_ctrl (
   localparam int unsigned FltLineW = $clog2(rsnpu_pkg::GlbFltLines);
   localparam int unsigned IfmLineW = rsnpu_pkg::GlbIfmapAddrW - 2;
   localparam int unsigned FltLines = rsnpu_pkg::GlbFltLines;
+  localparam int unsigned Lanes = rsnpu_pkg::FltLanes;
   localparam int unsigned IfmLines = rsnpu_pkg::GlbIfmapLines;
   localparam int unsigned BiasRegs = rsnpu_pkg::PsumSpadWords + 1;
   localparam int unsigned BiasIdxW = $clog2(BiasRegs);
@@ -257,7 +259,7 @@ module rsnpu_layer_ctrl (
     DvCgPlane,     // ... *Cg: words of one group's input
     DvIn1,         // ... *G
     DvInWords,     // ... *N: input tensor words
-    DvBlobRaw,     // rows_used*pqs: one pass's filter words (before rounding up)
+    DvBlobRaw,     // rows_grp*pqs: one pass's filter words (rows_used rounded up to lanes)
     DvWg1,         // blob_words*n_ct
     DvWg2,         // ... *n_mt
     DvWgtWords,    // ... *G: weight words
@@ -296,12 +298,16 @@ module rsnpu_layer_ctrl (
   logic [DvW-1:0] dv_q [NumDv];
   logic [5:0] step_d, step_q;
   logic [DvW-1:0] mul_a, mul_c, mul_prod, ctot, blob_words;
+  logic [MulBW-1:0] rows_grp;
   logic [MulBW-1:0] mul_b;
   logic [DvW:0] mul_sum;
   logic mul_start, mul_busy, mul_done;
 
   assign ctot = (ctot_f == '0) ? dv_q[DvGm] : ctot_f;  // 0: no concatenation
   assign blob_words = (dv_q[DvBlobRaw] + DvW'(3)) & Mask4;
+  // PE rows rounded up to whole filter network row groups (rsnpu_flt_feeder).
+  assign rows_grp =
+      MulBW'(((dv_q[DvRowsUsed] + DvW'(Lanes) - DvW'(1)) / DvW'(Lanes)) * DvW'(Lanes));
 
   // Operands of the current step: mul_a * mul_b + mul_c.
   always_comb begin
@@ -334,7 +340,7 @@ module rsnpu_layer_ctrl (
       DvCgPlane:     begin mul_a = dv_q[DvPlaneIn]; mul_b = MulBW'(cg); end
       DvIn1:         begin mul_a = dv_q[DvCgPlane]; mul_b = MulBW'(groups); end
       DvInWords:     begin mul_a = dv_q[DvIn1]; mul_b = MulBW'(nb); end
-      DvBlobRaw:     begin mul_a = dv_q[DvPqs]; mul_b = MulBW'(dv_q[DvRowsUsed]); end
+      DvBlobRaw:     begin mul_a = dv_q[DvPqs]; mul_b = rows_grp; end
       DvWg1:         begin mul_a = blob_words; mul_b = MulBW'(n_ct); end
       DvWg2:         begin mul_a = dv_q[DvWg1]; mul_b = MulBW'(n_mt); end
       DvWgtWords:    begin mul_a = dv_q[DvWg2]; mul_b = MulBW'(groups); end
@@ -908,8 +914,9 @@ module rsnpu_layer_ctrl (
   assign arr_e_o = rsnpu_pkg::PeELenW'(f);
   assign arr_rows_o = rsnpu_pkg::PeRowsW'(folds);
   assign arr_prec_o = int8 ? rsnpu_pkg::PrecInt8 : rsnpu_pkg::PrecInt16;
-  assign ff_words_o = 16'(dv_q[DvBlobRaw]);
+  assign ff_lines_o = 16'(dv_q[DvBlobRaw] >> 2);
   assign ff_per_row_o = 16'(dv_q[DvPqs]);
+  assign ff_rows_o = 8'(dv_q[DvRowsUsed]);
   assign if_folds_o = 12'(folds);
   assign if_cols_x_u_o = 12'(dv_q[DvColsU]);
   assign if_row_w_o = 12'(dv_q[DvFuLo]);

@@ -1,8 +1,10 @@
 // Row-stationary PE array with its on-chip networks.
 //
 // - Filter and ifmap networks: one tagged bus each (the Y-bus), feeding one 2-entry FIFO per
-//   PE row (the row's X-bus). A bus word enters every row FIFO in the same cycle; the bus is
-//   ready when all of them have room. A row delivers its head word, in one cycle, to every
+//   PE row (the row's X-bus). The filter bus carries FltLanes tagged words per transfer (a
+//   buffer line); lane l enters the FIFOs of rows r with r mod FltLanes == l when it is valid.
+//   The ifmap bus carries one word. A bus transfer enters its row FIFOs in the same cycle; the
+//   bus is ready when all of them have room. A row delivers its head word, in one cycle, to every
 //   enabled PE of the row whose programmed id (flt_id / ifm_id) equals the word's tag, and
 //   only when all of those PEs are ready (multicast); a word no PE of the row wants leaves
 //   the row at once. A PE therefore never sees a valid it cannot take, and sees its words in
@@ -52,8 +54,9 @@ module rsnpu_pe_array (
   // Filter network
   input  logic                                            flt_valid_i,
   output logic                                            flt_ready_o,
-  input  logic [rsnpu_pkg::NocTagW-1:0]                   flt_tag_i,
-  input  rsnpu_pkg::word_t                                flt_data_i,
+  input  logic [rsnpu_pkg::FltLanes-1:0]                  flt_lanes_i,  // valid lanes
+  input  logic [rsnpu_pkg::FltLanes*rsnpu_pkg::NocTagW-1:0] flt_tag_i,  // lane l: [l*TagW +: TagW]
+  input  logic [rsnpu_pkg::FltLanes*rsnpu_pkg::WordW-1:0] flt_data_i,   // lane l: [l*WordW +: WordW]
 
   // Ifmap network
   input  logic                                            ifm_valid_i,
@@ -174,9 +177,10 @@ module rsnpu_pe_array (
     ) u_flt_row (
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
-      .in_valid_i (flt_valid_i && flt_all_ready),
+      .in_valid_i (flt_valid_i && flt_all_ready && flt_lanes_i[r % rsnpu_pkg::FltLanes]),
       .in_ready_o (flt_row_in_ready[r]),
-      .in_data_i  ({flt_tag_i, flt_data_i}),
+      .in_data_i  ({flt_tag_i[(r % rsnpu_pkg::FltLanes)*TagW +: TagW],
+                    flt_data_i[(r % rsnpu_pkg::FltLanes)*rsnpu_pkg::WordW +: rsnpu_pkg::WordW]}),
       .out_valid_o(flt_row_valid[r]),
       .out_ready_i(flt_row_all_ready[r]),
       .out_data_o (flt_row_out[r]),
@@ -536,7 +540,8 @@ module rsnpu_pe_array (
     end
     // Bus inputs hold while valid and not ready; outputs hold while valid and not ready.
     if (rst_ni && $past(rst_ni) && $past(flt_valid_i) && !$past(flt_ready_o)) begin
-      assert (flt_valid_i && flt_tag_i == $past(flt_tag_i) && flt_data_i == $past(flt_data_i));
+      assert (flt_valid_i && flt_tag_i == $past(flt_tag_i) && flt_data_i == $past(flt_data_i) &&
+              flt_lanes_i == $past(flt_lanes_i));
     end
     if (rst_ni && $past(rst_ni) && $past(ifm_valid_i) && !$past(ifm_ready_o)) begin
       assert (ifm_valid_i && ifm_tag_i == $past(ifm_tag_i) && ifm_data_i == $past(ifm_data_i));

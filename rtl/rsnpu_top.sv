@@ -170,7 +170,8 @@ module rsnpu_top (
   rsnpu_pkg::pe_err_e arr_err_code;
 
   logic ff_start, ff_busy;
-  logic [15:0] ff_words, ff_per_row;
+  logic [15:0] ff_lines, ff_per_row;
+  logic [7:0] ff_rows;
   logic if_start, if_busy;
   logic [11:0] if_folds, if_cols_x_u, if_row_w, if_hspan, if_hlo, if_hhi, if_cn, if_wp;
   logic [7:0] if_sets, if_q;
@@ -194,8 +195,12 @@ module rsnpu_top (
   logic [rsnpu_pkg::RqShiftW-1:0] wb_shift;
 
   logic flt_valid, flt_ready, ifm_valid, ifm_ready;
-  logic [rsnpu_pkg::NocTagW-1:0] flt_tag, ifm_tag;
-  rsnpu_pkg::word_t flt_data, ifm_data;
+  logic [rsnpu_pkg::FltLanes-1:0] flt_lanes;
+  logic [rsnpu_pkg::FltLanes*rsnpu_pkg::NocTagW-1:0] flt_tag;
+  logic [rsnpu_pkg::AxiDataW-1:0] flt_data;
+  logic [rsnpu_pkg::NocTagW-1:0] ifm_tag;
+  rsnpu_pkg::word_t ifm_data;
+  logic [rsnpu_pkg::PerfIncW-1:0] flt_lane_cnt;  // filter words on the bus this cycle
   logic [rsnpu_pkg::PeCols-1:0] pin_valid, pin_ready, pout_valid, pout_ready;
   logic [rsnpu_pkg::PeCountW-1:0] evt_flt_deliv, evt_ifm_deliv, evt_psum_hop;
   logic [rsnpu_pkg::PeCols*rsnpu_pkg::AccW-1:0] pin_data, pout_data;
@@ -248,8 +253,9 @@ module rsnpu_top (
     .arr_done_i       (arr_done),
     .arr_err_i        (arr_err),
     .ff_start_o       (ff_start),
-    .ff_words_o       (ff_words),
+    .ff_lines_o       (ff_lines),
     .ff_per_row_o     (ff_per_row),
+    .ff_rows_o        (ff_rows),
     .ff_busy_i        (ff_busy),
     .if_start_o       (if_start),
     .if_folds_o       (if_folds),
@@ -409,14 +415,16 @@ module rsnpu_top (
     .clk_i      (clk_i),
     .rst_ni     (rst_ni),
     .start_i    (ff_start),
-    .words_i    (ff_words),
+    .lines_i    (ff_lines),
     .per_row_i  (ff_per_row),
+    .rows_i     (ff_rows),
     .busy_o     (ff_busy),
     .buf_re_o   (flt_re),
     .buf_raddr_o(flt_raddr),
     .buf_rdata_i(flt_rdata),
     .flt_valid_o(flt_valid),
     .flt_ready_i(flt_ready),
+    .flt_lanes_o(flt_lanes),
     .flt_tag_o  (flt_tag),
     .flt_data_o (flt_data)
   );
@@ -561,6 +569,7 @@ module rsnpu_top (
     .cfg_sig_o        (cfg_sig_o),
     .flt_valid_i      (flt_valid),
     .flt_ready_o      (flt_ready),
+    .flt_lanes_i      (flt_lanes),
     .flt_tag_i        (flt_tag),
     .flt_data_i       (flt_data),
     .ifm_valid_i      (ifm_valid),
@@ -603,6 +612,13 @@ module rsnpu_top (
   assign cyc_dram = dma_busy || res_busy;
 
   always_comb begin
+    flt_lane_cnt = '0;
+    for (int l = 0; l < rsnpu_pkg::FltLanes; l++) begin
+      flt_lane_cnt = flt_lane_cnt + PerfIncW'(flt_lanes[l]);
+    end
+  end
+
+  always_comb begin
     perf_inc = '0;
     perf_inc[rsnpu_pkg::PerfCycles*PerfIncW +: PerfIncW] = PerfIncW'(1);
     if (cyc_mac) begin
@@ -634,7 +650,8 @@ module rsnpu_top (
     perf_inc[rsnpu_pkg::PerfGlbIfmWr*PerfIncW +: PerfIncW] = PerfIncW'(ifm_we);
     perf_inc[rsnpu_pkg::PerfGlbPsumRd*PerfIncW +: PerfIncW] = PerfIncW'(pu_re || wb_re);
     perf_inc[rsnpu_pkg::PerfGlbPsumWr*PerfIncW +: PerfIncW] = PerfIncW'(psum_we);
-    perf_inc[rsnpu_pkg::PerfNocFltXfer*PerfIncW +: PerfIncW] = PerfIncW'(flt_valid && flt_ready);
+    perf_inc[rsnpu_pkg::PerfNocFltXfer*PerfIncW +: PerfIncW] =
+        (flt_valid && flt_ready) ? flt_lane_cnt : '0;
     perf_inc[rsnpu_pkg::PerfNocFltDeliv*PerfIncW +: PerfIncW] = PerfIncW'(evt_flt_deliv);
     perf_inc[rsnpu_pkg::PerfNocIfmXfer*PerfIncW +: PerfIncW] = PerfIncW'(ifm_valid && ifm_ready);
     perf_inc[rsnpu_pkg::PerfNocIfmDeliv*PerfIncW +: PerfIncW] = PerfIncW'(evt_ifm_deliv);

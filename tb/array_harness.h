@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "array_pass.h"
+#include "layer_map.h"  // kFltLanes, kNocTagBits
 #include "pe_harness.h"
 #include "rsnpu/golden/golden.h"
 #include "rsnpu/hw_enums.h"
@@ -107,9 +108,13 @@ class ArrayHarness {
       d.start_i = cyc == 0;
       const bool offer = cyc > 0;  // never offer to a program that may be refused
       TaggedWord fw, iw;
+      // One filter word per transfer, in the lane of its PE row (the routing gives PE row r
+      // flt_id r, so the tag is the row): lane tag % kFltLanes reaches rows r = tag mod lanes.
       d.flt_valid_i = offer && flt.drive(fw);
-      d.flt_tag_i = fw.tag;
-      d.flt_data_i = uint16_t(fw.data);
+      const int lane = fw.tag % kFltLanes;
+      d.flt_lanes_i = d.flt_valid_i ? (1u << lane) : 0u;
+      d.flt_tag_i = uint64_t(fw.tag) << (lane * kNocTagBits);
+      d.flt_data_i = uint64_t(uint16_t(fw.data)) << (lane * kCfg.word_bits);
       d.ifm_valid_i = offer && ifm.drive(iw);
       d.ifm_tag_i = iw.tag;
       d.ifm_data_i = uint16_t(iw.data);

@@ -55,18 +55,24 @@ std::vector<uint16_t> pack_weight_blobs(const LayerDesc& d, const LayerMap& m,
         fmt::format("weights {} for layer {}, expected {}", w.shape.str(), d.str(), want.str()));
   }
   const std::size_t blob = std::size_t(m.blob_words(d));
+  const std::size_t pqs = std::size_t(m.p) * m.q * d.s;
   std::vector<uint16_t> out(std::size_t(d.groups) * m.n_mt * m.n_ct * blob, 0);
   for (int g = 0; g < d.groups; ++g) {
     for (int mt = 0; mt < m.n_mt; ++mt) {
       for (int ct = 0; ct < m.n_ct; ++ct) {
-        std::size_t at = ((std::size_t(g) * m.n_mt + mt) * m.n_ct + ct) * blob;
+        const std::size_t base = ((std::size_t(g) * m.n_mt + mt) * m.n_ct + ct) * blob;
+        // Row group rg, word i of each row (p, q, s order), lane l = row rg*kFltLanes + l:
+        // blob word (rg*pqs + i)*kFltLanes + l. Rows past rows_used are zero.
         for (int row = 0; row < m.rows_used(d); ++row) {
           const int k = row / d.r, r = row % d.r;
+          const std::size_t rg = std::size_t(row / kFltLanes), lane = std::size_t(row % kFltLanes);
+          std::size_t i = 0;
           for (int mm = 0; mm < m.p; ++mm) {
             const int filt = mt * m.p + mm;  // within the group
             for (int qq = 0; qq < m.q; ++qq) {
               const int ch = ct * m.ctile() + k * m.q + qq;  // within the group
-              for (int s = 0; s < d.s; ++s, ++at) {
+              for (int s = 0; s < d.s; ++s, ++i) {
+                const std::size_t at = base + (rg * pqs + i) * kFltLanes + lane;
                 if (filt < d.mg && ch < d.cg) out[at] = uint16_t(w.at(g * d.mg + filt, ch, r, s));
               }
             }

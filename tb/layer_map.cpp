@@ -19,8 +19,8 @@ constexpr int field_max(const csr::Field& f) { return int((uint32_t{1} << f.widt
 // The value a register field holds after writing v (two's complement bits, truncated).
 int truncate(int v, const csr::Field& f) { return int(uint32_t(v) & uint32_t(field_max(f))); }
 
-// Tag space of the ifmap network (NocTagW = 10 bits).
-constexpr int kTagSpace = 1024;
+// Tag space of the ifmap network.
+constexpr int kTagSpace = 1 << kNocTagBits;
 
 // Fixed cycles per pass besides the data movement the cost model counts (DMA latency,
 // controller turnarounds, pipeline drain).
@@ -170,7 +170,7 @@ int64_t estimated_cycles(const cfg::HwConfig& hw, const LayerDesc& d, const Laye
   const int64_t hr_cnt = U <= R ? m.hspan(d) : m.cols * R;  // ifmap rows a set receives
   const int64_t mac = int64_t(m.folds) * m.f * pqs;         // per PE
   const int64_t ifm_bus = int64_t(m.folds) * width * m.sets * hr_cnt * m.q;
-  const int64_t flt_bus = m.rows_used(d) * pqs;
+  const int64_t flt_bus = m.row_groups(d) * pqs;  // one line of kFltLanes rows per cycle
   // The psum unit moves one psum per cycle between the buffer and all columns (each way).
   const int64_t psum_bus = int64_t(m.folds) * m.cols * m.f * m.p;
   // Average channel and filter tiles (the last tiles may be smaller).

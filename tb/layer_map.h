@@ -18,6 +18,17 @@
 
 namespace rsnpu::tb {
 
+// Filter network lanes (rsnpu_pkg::FltLanes): the same in every configuration.
+inline constexpr int kFltLanes = 4;
+static_assert([] {
+  for (const cfg::HwConfig* c : cfg::kAll) {
+    if (c->flt_lanes() != kFltLanes) return false;
+  }
+  return true;
+}());
+// Tag width of the on-chip networks (rsnpu_pkg::NocTagW).
+inline constexpr int kNocTagBits = 10;
+
 // One hardware layer exactly as the descriptor (IN_SHAPE, FLT_SHAPE, CONV, OUTPUT) sees it.
 // The input holds G*Cg channels, the output G*Mg channels; group g's filters read only the
 // channels [g*Cg, (g+1)*Cg).
@@ -76,8 +87,11 @@ struct LayerMap {
   int in_rows_max(const LayerDesc& d) const { return (e_pass() - 1) * d.stride + d.r; }
   int wp_in(const LayerDesc& d) const { return (d.w + 3) / 4 * 4; }  // words per input row
   int wp_out() const { return (wo + 3) / 4 * 4; }                    // words per output row
+  // PE rows rounded up to whole row groups of the filter network (kFltLanes rows: one
+  // 64-bit line carries a word for each row of a group).
+  int row_groups(const LayerDesc& d) const { return (rows_used(d) + kFltLanes - 1) / kFltLanes; }
   int blob_words(const LayerDesc& d) const {  // 16-bit words of one pass's filters
-    return (rows_used(d) * p * q * d.s + 3) / 4 * 4;
+    return row_groups(d) * kFltLanes * p * q * d.s;
   }
   int bias_words() const { return (p + 1) / 2 * 2; }  // 32-bit biases of one filter tile
   int64_t passes(const LayerDesc& d) const {          // N*G*n_mt*n_strips*n_ct
@@ -134,7 +148,7 @@ hw::CtrlErr check_layer_map(const cfg::HwConfig& hw, const LayerDesc& d, const L
 // one after another; per pass the DMA moves the weight blob and the input rows at one 64-bit
 // beat per cycle plus a fixed latency per command (one command for the ifmaps when the pass
 // reads whole channel planes, else one per channel), routing writes one PE per cycle, the
-// filter bus sends one word per cycle, then the PEs run at one MAC per cycle while the ifmap
+// filter bus sends one word to each of kFltLanes rows per cycle, then the PEs run at one MAC per cycle while the ifmap
 // bus sends one word per cycle and the psum unit moves one psum per cycle (the slowest of the
 // three); every strip writes its outputs at one beat per cycle. An estimate to rank mappings,
 // not a timing promise.

@@ -105,7 +105,10 @@ void expect_within_limits(const HwConfig& hw, const LayerDesc& d, const LayerMap
   EXPECT_LE(m.sets * m.hspan(d), 1024);
   EXPECT_LE(m.glb_ifmap_words(d), hw.glb_ifmap_words);
   EXPECT_LE(m.glb_psum_words(d), hw.glb_psum_words);
-  EXPECT_LE(m.blob_words(d), (hw.pe_rows * hw.filter_spad_words + 3) / 4 * 4);
+  // The filter buffer (rsnpu_pkg::GlbFltLines lines) holds a pass's blob.
+  EXPECT_LE(m.blob_words(d),
+            (hw.pe_rows + hw.flt_lanes() - 1) / hw.flt_lanes() * hw.flt_lanes() *
+                hw.filter_spad_words);
   EXPECT_GE(m.e_pass(), m.es_max(d));
   EXPECT_EQ(m.n_mt, (d.mg + m.p - 1) / m.p);
   EXPECT_EQ(m.n_ct, (d.cg + m.ctile() - 1) / m.ctile());
@@ -186,8 +189,12 @@ std::vector<uint16_t> run_loop_nest(const HwConfig& hw, const LayerDesc& d, cons
                       for (int qq = 0; qq < q; ++qq) {
                         const int ch = k * q + qq;
                         for (int s = 0; s < S; ++s) {
+                          // Row group row / 4, word i of the row, lane row % 4.
+                          const std::size_t i = (std::size_t(mm) * q + qq) * S + s;
                           const std::size_t wi =
-                              blob + ((std::size_t(row) * p + mm) * q + qq) * S + s;
+                              blob + (std::size_t(row / tb::kFltLanes) * p * q * S + i) *
+                                         tb::kFltLanes +
+                              std::size_t(row % tb::kFltLanes);
                           const int16_t wv = int16_t(weights.at(wi));
                           const int iw = x * U + s - P;
                           int16_t xv = 0;
@@ -636,7 +643,8 @@ TEST(DramImage, ActivationsRoundTripWithZeroPadding) {
 }
 
 // Hand-worked: R=2, S=2, p=2, q=2, sets=1 over Mg=3, Cg=3: 2 filter tiles x 2 channel tiles,
-// blob_words = 2*2*2*2 = 16. w[m][c][r][s] = 1000m + 100c + 10r + s + 1.
+// blob_words = 4 lanes * p*q*S = 4*2*2*2 = 32 (one row group). w[m][c][r][s] = 1000m + 100c +
+// 10r + s + 1.
 TEST(DramImage, WeightBlobOrderHandChecked) {
   LayerDesc d;
   d.cg = 3;
@@ -663,22 +671,28 @@ TEST(DramImage, WeightBlobOrderHandChecked) {
     }
   }
   const std::vector<uint16_t> blobs = tb::pack_weight_blobs(d, m, w);
+  // One row group of 4 lanes: line i holds word i of row 0 (lane 0) and of row 1 (lane 1);
+  // lanes 2 and 3 (no PE row) are 0. A row's words: filter 0 channels 0,1, filter 1 channels
+  // 0,1, each s = 0, 1.
   const std::vector<uint16_t> want = {
-      // pass (g0, mt0, ct0): row 0 (r=0): filter 0 channels 0,1; filter 1 channels 0,1
-      1, 2, 101, 102, 1001, 1002, 1101, 1102,
-      // row 1 (r=1)
-      11, 12, 111, 112, 1011, 1012, 1111, 1112,
+      // pass (g0, mt0, ct0): row 0 (r=0) 1 2 101 102 1001 1002 1101 1102, row 1 (r=1) +10
+      1, 11, 0, 0, 2, 12, 0, 0, 101, 111, 0, 0, 102, 112, 0, 0,
+      1001, 1011, 0, 0, 1002, 1012, 0, 0, 1101, 1111, 0, 0, 1102, 1112, 0, 0,
       // pass (mt0, ct1): channels 2 and 3 (3 does not exist)
-      201, 202, 0, 0, 1201, 1202, 0, 0, 211, 212, 0, 0, 1211, 1212, 0, 0,
+      201, 211, 0, 0, 202, 212, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      1201, 1211, 0, 0, 1202, 1212, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
       // pass (mt1, ct0): filters 2 and 3 (3 does not exist)
-      2001, 2002, 2101, 2102, 0, 0, 0, 0, 2011, 2012, 2111, 2112, 0, 0, 0, 0,
+      2001, 2011, 0, 0, 2002, 2012, 0, 0, 2101, 2111, 0, 0, 2102, 2112, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
       // pass (mt1, ct1)
-      2201, 2202, 0, 0, 0, 0, 0, 0, 2211, 2212, 0, 0, 0, 0, 0, 0};
+      2201, 2211, 0, 0, 2202, 2212, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   EXPECT_EQ(blobs, want);
 }
 
-// Sets and groups: R=1, S=1, sets=2, q=1, p=1, G=2: PE row k holds channel k; blob_words
-// rounds 2 up to 4 with a zero tail. Bias blobs: bias_words = 2, one per (g, mt).
+// Sets and groups: R=1, S=1, sets=2, q=1, p=1, G=2: PE row k holds channel k; the blob is one
+// line, rows 0 and 1 in lanes 0 and 1, lanes 2 and 3 zero. Bias blobs: bias_words = 2, one per
+// (g, mt).
 TEST(DramImage, BlobSetsGroupsTailAndBias) {
   LayerDesc d;
   d.groups = 2;
