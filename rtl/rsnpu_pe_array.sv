@@ -54,9 +54,10 @@ module rsnpu_pe_array (
   // Filter network
   input  logic                                            flt_valid_i,
   output logic                                            flt_ready_o,
-  input  logic [rsnpu_pkg::FltLanes-1:0]                  flt_lanes_i,  // valid lanes
-  input  logic [rsnpu_pkg::FltLanes*rsnpu_pkg::NocTagW-1:0] flt_tag_i,  // lane l: [l*TagW +: TagW]
-  input  logic [rsnpu_pkg::FltLanes*rsnpu_pkg::WordW-1:0] flt_data_i,   // lane l: [l*WordW +: WordW]
+  // Lane l: valid flt_lanes_i[l], tag flt_tag_i[l*TagW +: TagW], word flt_data_i[l*WordW +: WordW]
+  input  logic [rsnpu_pkg::FltLanes-1:0]                  flt_lanes_i,
+  input  logic [rsnpu_pkg::FltLanes*rsnpu_pkg::NocTagW-1:0] flt_tag_i,
+  input  logic [rsnpu_pkg::FltLanes*rsnpu_pkg::WordW-1:0] flt_data_i,
 
   // Ifmap network
   input  logic                                            ifm_valid_i,
