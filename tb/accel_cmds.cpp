@@ -66,13 +66,7 @@ int cmd_run(const RunCmdOptions& o) {
   }
   std::optional<net::Network> loaded = load_run_network(o.network, o.precision, o.last_layer);
   if (!loaded) return 2;
-  if (!o.first_layer.empty()) {
-    if (loaded->find(o.first_layer) == nullptr) {
-      fmt::print(stderr, "error: {}: no layer named '{}'\n", o.network, o.first_layer);
-      return 2;
-    }
-    loaded->name += "_from_" + o.first_layer;
-  }
+  if (!o.first_layer.empty()) loaded->name += "_from_" + o.first_layer;
   const net::Network& net = *loaded;
   RunOptions ro;
   ro.config = o.config;

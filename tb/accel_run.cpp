@@ -401,7 +401,7 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
       }
     }
   }
-  const std::vector<golden::WordTensor> gold = net::run_golden(net, data, input, hw.acc_bits);
+  // The first layer to simulate, checked before the golden run.
   std::size_t start = 0;
   if (!opt.first_layer.empty()) {
     const net::Layer* first = net.find(opt.first_layer);
@@ -415,6 +415,7 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
                                  net.name, opt.first_layer));
     }
   }
+  const std::vector<golden::WordTensor> gold = net::run_golden(net, data, input, hw.acc_bits);
 
   // DRAM plan: the tensors (0: the input; a concatenation is one tensor that several
   // layers write at channel offsets), then per layer its weights and biases, each on its own

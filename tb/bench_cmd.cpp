@@ -345,8 +345,7 @@ int cmd_bench(const BenchOptions& o) {
   const double dram_per_mac = total.macs ? total.dram_bytes / kWordBytes / double(total.macs) : 0;
   const double glb_per_mac = total.macs ? total.glb_bytes / kWordBytes / double(total.macs) : 0;
   const double storage_kb = (double(hw->glb_ifmap_words) * 2 + double(hw->glb_psum_words) * 4 +
-                             double((hw->pe_rows + hw->flt_lanes() - 1) / hw->flt_lanes() *
-                                    hw->flt_lanes()) * hw->filter_spad_words * 2 +
+                             double(flt_row_slots(hw->pe_rows)) * hw->filter_spad_words * 2 +
                              double(pes) * (hw->filter_spad_words * 2 + hw->ifmap_spad_words * 2 +
                                             hw->psum_spad_words * 4)) /
                             1024.0;

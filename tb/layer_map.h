@@ -26,6 +26,10 @@ static_assert([] {
   }
   return true;
 }());
+// PE rows rounded up to whole row groups of the filter network (one 64-bit line carries a
+// word for each of the kFltLanes rows of a group): the rows a weight blob and the filter
+// buffer hold.
+constexpr int flt_row_slots(int rows) { return (rows + kFltLanes - 1) / kFltLanes * kFltLanes; }
 // Tag width of the on-chip networks (rsnpu_pkg::NocTagW).
 inline constexpr int kNocTagBits = 10;
 
@@ -87,11 +91,9 @@ struct LayerMap {
   int in_rows_max(const LayerDesc& d) const { return (e_pass() - 1) * d.stride + d.r; }
   int wp_in(const LayerDesc& d) const { return (d.w + 3) / 4 * 4; }  // words per input row
   int wp_out() const { return (wo + 3) / 4 * 4; }                    // words per output row
-  // PE rows rounded up to whole row groups of the filter network (kFltLanes rows: one
-  // 64-bit line carries a word for each row of a group).
-  int row_groups(const LayerDesc& d) const { return (rows_used(d) + kFltLanes - 1) / kFltLanes; }
+  int row_groups(const LayerDesc& d) const { return flt_row_slots(rows_used(d)) / kFltLanes; }
   int blob_words(const LayerDesc& d) const {  // 16-bit words of one pass's filters
-    return row_groups(d) * kFltLanes * p * q * d.s;
+    return flt_row_slots(rows_used(d)) * p * q * d.s;
   }
   int bias_words() const { return (p + 1) / 2 * 2; }  // 32-bit biases of one filter tile
   int64_t passes(const LayerDesc& d) const {          // N*G*n_mt*n_strips*n_ct

@@ -106,9 +106,7 @@ void expect_within_limits(const HwConfig& hw, const LayerDesc& d, const LayerMap
   EXPECT_LE(m.glb_ifmap_words(d), hw.glb_ifmap_words);
   EXPECT_LE(m.glb_psum_words(d), hw.glb_psum_words);
   // The filter buffer (rsnpu_pkg::GlbFltLines lines) holds a pass's blob.
-  EXPECT_LE(m.blob_words(d),
-            (hw.pe_rows + hw.flt_lanes() - 1) / hw.flt_lanes() * hw.flt_lanes() *
-                hw.filter_spad_words);
+  EXPECT_LE(m.blob_words(d), tb::flt_row_slots(hw.pe_rows) * hw.filter_spad_words);
   EXPECT_GE(m.e_pass(), m.es_max(d));
   EXPECT_EQ(m.n_mt, (d.mg + m.p - 1) / m.p);
   EXPECT_EQ(m.n_ct, (d.cg + m.ctile() - 1) / m.ctile());
