@@ -75,9 +75,15 @@ int cmd_run(const RunCmdOptions& o) {
   ro.wave_path = o.trace_path;
   ro.fast = !o.checked;
   ro.first_layer = o.first_layer;
+  ro.jobs = o.jobs;
+  if (o.jobs > 1 && !o.trace_path.empty()) {
+    fmt::print(stderr, "error: --trace needs one simulation (--jobs 1)\n");
+    return 2;
+  }
   if (!o.quiet) {
-    fmt::print(stderr, "{} on {} ({}x{} PEs), batch {}, seed {}, {}\n", net.name, hw->name,
-               hw->pe_rows, hw->pe_cols, o.batch, o.seed, o.dram.str());
+    fmt::print(stderr, "{} on {} ({}x{} PEs), batch {}, seed {}, {}{}\n", net.name, hw->name,
+               hw->pe_rows, hw->pe_cols, o.batch, o.seed, o.dram.str(),
+               o.jobs > 1 ? fmt::format(", {} parallel simulations", o.jobs) : "");
   }
   const NetworkReport nr = run_network_rtl(
       net, o.batch, ro, [&](const LayerReport& r, int i, int n) {
@@ -110,8 +116,10 @@ int cmd_run(const RunCmdOptions& o) {
   fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6.1f} {:>5} {:>6} {:>10} {:>10} {:>9}\n", "total",
              "", macs, nr.cycles, 100 * util, "", "", rd, wr, nr.bitexact ? "yes" : "NO");
   const double ms = double(nr.cycles) / (hw->clock_mhz * 1e3);
-  fmt::print("{:.3f} ms at {} MHz; simulation {} cycles/s\n", ms, hw->clock_mhz,
-             nr.sim_cycles_per_s);
+  const double macs_per_s = nr.sim_seconds > 0 ? double(macs) / nr.sim_seconds : 0.0;
+  fmt::print("{:.3f} ms at {} MHz; simulation {:.1f} s wall, {} cycles/s, {:.1f} M MACs/s{}\n",
+             ms, hw->clock_mhz, nr.sim_seconds, nr.sim_cycles_per_s, macs_per_s / 1e6,
+             o.jobs > 1 ? fmt::format(" ({} parallel simulations)", o.jobs) : "");
   fmt::print("util% = MACs / (cycles x {} PEs); DRAM bytes as the AXI model counted them.\n", pes);
   if (!o.trace_path.empty()) fmt::print("waveform: {} (open with gtkwave)\n", o.trace_path);
   if (!o.json_path.empty()) {
@@ -129,7 +137,10 @@ int cmd_run(const RunCmdOptions& o) {
                                     {"dram_write_bytes", wr},
                                     {"time_ms", ms},
                                     {"bitexact", nr.bitexact},
-                                    {"sim_cycles_per_second", nr.sim_cycles_per_s}}}});
+                                    {"sim_wall_seconds", nr.sim_seconds},
+                                    {"sim_jobs", o.jobs},
+                                    {"sim_cycles_per_second", nr.sim_cycles_per_s},
+                                    {"sim_macs_per_second", macs_per_s}}}});
   }
   fmt::print("{}\n", nr.bitexact ? "PASSED: every layer bit-exact with the golden model"
                                  : "FAILED: see the rows marked NO");

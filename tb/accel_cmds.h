@@ -29,6 +29,7 @@ struct RunCmdOptions {
   std::string trace_path;  // FST waveform of the whole run
   bool checked = false;    // the model with RTL assertions (default: the fast model)
   bool quiet = false;
+  int jobs = 1;            // parallel simulations (RunOptions::jobs)
 };
 int cmd_run(const RunCmdOptions& o);
 

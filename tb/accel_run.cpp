@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <atomic>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include "accel_harness.h"
 #include "rsnpu/csr_map.h"
@@ -172,6 +176,35 @@ void finish_report(Harness& h, const LayerRunResult& r, const std::vector<DramAd
                               "implies ({} useful MACs)",
                               r.macs, r.skipped, mac_slots(rep.desc, rep.map), rep.macs);
   }
+}
+
+// Splits the layers [start, end) over at most 'jobs' simulations: longest estimated layer
+// first, each to the simulation with the least estimated work so far (LPT). Each list is in
+// network order; no list is empty.
+std::vector<std::vector<std::size_t>> assign_layers(const cfg::HwConfig& hw,
+                                                    const std::vector<LoweredLayer>& lowered,
+                                                    const std::vector<LayerMap>& maps,
+                                                    std::size_t start, int jobs) {
+  const std::size_t n = lowered.size() - start;
+  const std::size_t bins = std::clamp<std::size_t>(std::size_t(std::max(jobs, 1)), 1,
+                                                   std::max<std::size_t>(n, 1));
+  std::vector<std::vector<std::size_t>> work(bins);
+  std::vector<int64_t> load(bins, 0);
+  std::vector<std::pair<int64_t, std::size_t>> by_cost;
+  for (std::size_t i = start; i < lowered.size(); ++i) {
+    by_cost.emplace_back(estimated_cycles(hw, lowered[i].desc, maps[i]), i);
+  }
+  std::stable_sort(by_cost.begin(), by_cost.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [cost, i] : by_cost) {
+    const std::size_t b = std::size_t(std::min_element(load.begin(), load.end()) - load.begin());
+    work[b].push_back(i);
+    load[b] += cost;
+  }
+  for (std::vector<std::size_t>& w : work) std::sort(w.begin(), w.end());
+  std::erase_if(work, [](const std::vector<std::size_t>& w) { return w.empty(); });
+  if (work.empty()) work.emplace_back();
+  return work;
 }
 
 }  // namespace
@@ -460,65 +493,127 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
   }
   const uint32_t in_addr = tensor_addr[0];
   DramKnobs knobs = opt.dram;
+  // Which worker simulates which layers (each worker: its own simulation, its layers in
+  // network order). One worker: all layers, each reading its predecessors' RTL output.
+  const std::vector<std::vector<std::size_t>> work = assign_layers(
+      hw, lowered, maps, start, opt.jobs);
+  if (work.size() > 1 && !opt.wave_path.empty()) {
+    throw std::invalid_argument("a waveform needs one simulation: run with --jobs 1");
+  }
+  std::vector<LayerReport> reports(lowered.size());
+  std::vector<char> ran(lowered.size(), 0);
+  std::atomic<bool> hung{false};
+  std::mutex progress_mu;
+  int done = 0;
+  const int to_run = int(lowered.size() - start);
   const auto t0 = std::chrono::steady_clock::now();
-  visit_top(hw, opt, [&](auto traits) {
-    using Traits = decltype(traits);
-    // RSNPU_WAVES=dir writes dir/<name>.fst.
-    AccelHarness<Traits> h(sim::SimOptions{fmt::format("{}_{}_seed{}", net.name, hw.name, opt.seed),
-                                           opt.wave_path, opt.seed, 5000},
-                           dram_config(knobs, next + kAlign, opt.seed));
-    fill_canary(h.dram());
-    store(h.dram(), in_addr, input_image);
-    for (std::size_t i = 0; i < lowered.size(); ++i) {
-      const LoweredLayer& l = lowered[i];
-      store(h.dram(), addrs[i].weight, pack_weight_blobs(l.desc, maps[i], l.weights(data)));
-      store(h.dram(), addrs[i].bias, pack_bias_blobs(l.desc, maps[i], l.bias(data)));
-    }
-    // Layers before the first one run: their golden outputs where the RTL writes them, image
-    // by image (channel offset and stride of the output tensor, rows padded to 4 words).
-    for (std::size_t i = 0; i < start; ++i) {
-      const LoweredLayer& l = lowered[i];
-      const golden::WordTensor& out = gold[std::size_t(l.last())];
-      const golden::Shape4& t = tensors[std::size_t(l.out_tensor)];
-      const uint64_t plane = uint64_t(t.h) * ((uint64_t(t.w) + 3) / 4 * 4) * 2;
-      for (int n = 0; n < out.shape.n; ++n) {
-        golden::WordTensor img(golden::Shape4{1, out.shape.c, out.shape.h, out.shape.w});
-        const auto from = out.data.begin() + long(out.index(n, 0, 0, 0));
-        std::copy(from, from + long(img.data.size()), img.data.begin());
-        store(h.dram(), uint32_t(addrs[i].ofmap + uint64_t(n) * t.c * plane),
-              pack_activations(img));
+  auto worker = [&](std::size_t w) {
+    const std::vector<std::size_t>& mine = work[w];
+    visit_top(hw, opt, [&](auto traits) {
+      using Traits = decltype(traits);
+      // RSNPU_WAVES=dir writes dir/<name>.fst.
+      const std::string sim_name =
+          work.size() > 1 ? fmt::format("{}_{}_seed{}_w{}", net.name, hw.name, opt.seed, w)
+                          : fmt::format("{}_{}_seed{}", net.name, hw.name, opt.seed);
+      AccelHarness<Traits> h(sim::SimOptions{sim_name, opt.wave_path, opt.seed, 5000},
+                             dram_config(knobs, next + kAlign, opt.seed));
+      fill_canary(h.dram());
+      store(h.dram(), in_addr, input_image);
+      for (std::size_t i = 0; i < lowered.size(); ++i) {
+        const LoweredLayer& l = lowered[i];
+        store(h.dram(), addrs[i].weight, pack_weight_blobs(l.desc, maps[i], l.weights(data)));
+        store(h.dram(), addrs[i].bias, pack_bias_blobs(l.desc, maps[i], l.bias(data)));
       }
-    }
-    for (std::size_t i = start; i < lowered.size(); ++i) {
-      const LoweredLayer& l = lowered[i];
-      LayerReport rep;
-      rep.name = l.name;
-      rep.desc = l.desc;
-      rep.map = maps[i];
-      rep.macs = l.desc.macs();
-      rep.active_pes = maps[i].active_pes(l.desc);
-      const auto l0 = std::chrono::steady_clock::now();
-      const LayerRunResult r = h.run_layer(encode_descriptor(l.desc, maps[i], addrs[i]),
-                                           watchdog_cycles(hw, l.desc, maps[i], knobs));
-      // Every write so far must sit in the output region of this or an earlier layer.
-      finish_report(h, r, std::vector<DramAddrs>(addrs.begin(), addrs.begin() + long(i) + 1), false,
-                    rep, hw);
-      const std::vector<uint16_t> out_words = load_words(h.dram(), addrs[i].ofmap, out_bytes[i]);
-      compare_output(out_words, gold[std::size_t(l.last())], rep, l.tensor_shape.c);
-      if (i + 1 == lowered.size()) {
-        const golden::Shape4 t = l.tensor_shape;
-        nr.output = unpack_activations(
-            load_words(h.dram(), tensor_addr[std::size_t(l.out_tensor)], tensor_bytes(t)), t);
+      // Layers this simulation does not run: their golden outputs where the RTL writes them,
+      // image by image (channel offset and stride of the output tensor, rows padded to 4
+      // words), before the first layer that reads them. A layer this simulation runs is
+      // never preloaded, so its output window holds the canary until the RTL writes it.
+      std::vector<char> present(lowered.size(), 0);
+      for (std::size_t i : mine) present[i] = 1;
+      std::size_t preloaded = 0;
+      auto preload_before = [&](std::size_t upto) {
+        for (; preloaded < upto; ++preloaded) {
+          if (present[preloaded]) continue;
+          const LoweredLayer& l = lowered[preloaded];
+          const golden::WordTensor& out = gold[std::size_t(l.last())];
+          const golden::Shape4& t = tensors[std::size_t(l.out_tensor)];
+          const uint64_t plane = uint64_t(t.h) * ((uint64_t(t.w) + 3) / 4 * 4) * 2;
+          for (int n = 0; n < out.shape.n; ++n) {
+            golden::WordTensor img(golden::Shape4{1, out.shape.c, out.shape.h, out.shape.w});
+            const auto from = out.data.begin() + long(out.index(n, 0, 0, 0));
+            std::copy(from, from + long(img.data.size()), img.data.begin());
+            store(h.dram(), uint32_t(addrs[preloaded].ofmap + uint64_t(n) * t.c * plane),
+                  pack_activations(img));
+          }
+        }
+      };
+      // Every write so far must sit in the output window of a layer this simulation ran.
+      std::vector<DramAddrs> windows;
+      for (std::size_t i : mine) {
+        if (hung) break;
+        preload_before(i);
+        const LoweredLayer& l = lowered[i];
+        LayerReport& rep = reports[i];
+        rep.name = l.name;
+        rep.desc = l.desc;
+        rep.map = maps[i];
+        rep.macs = l.desc.macs();
+        rep.active_pes = maps[i].active_pes(l.desc);
+        const auto l0 = std::chrono::steady_clock::now();
+        const LayerRunResult r = h.run_layer(encode_descriptor(l.desc, maps[i], addrs[i]),
+                                             watchdog_cycles(hw, l.desc, maps[i], knobs));
+        windows.push_back(addrs[i]);
+        finish_report(h, r, windows, false, rep, hw);
+        const std::vector<uint16_t> out_words = load_words(h.dram(), addrs[i].ofmap, out_bytes[i]);
+        compare_output(out_words, gold[std::size_t(l.last())], rep, l.tensor_shape.c);
+        if (i + 1 == lowered.size()) {
+          const golden::Shape4 t = l.tensor_shape;
+          nr.output = unpack_activations(
+              load_words(h.dram(), tensor_addr[std::size_t(l.out_tensor)], tensor_bytes(t)), t);
+        }
+        rep.sim_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - l0).count();
+        rep.bitexact = rep.failure.empty() && rep.mismatches == 0;
+        ran[i] = 1;
+        {
+          const std::lock_guard<std::mutex> lock(progress_mu);
+          if (progress) progress(rep, done, to_run);
+          ++done;
+        }
+        if (!rep.failure.empty() && r.err_code == 0 && !r.done) {  // the RTL hung
+          hung = true;
+          break;
+        }
       }
-      rep.sim_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - l0).count();
-      rep.bitexact = rep.failure.empty() && rep.mismatches == 0;
-      nr.cycles += rep.cycles;
-      nr.layers.push_back(rep);
-      if (progress) progress(rep, int(i - start), int(lowered.size() - start));
-      if (!rep.failure.empty() && r.err_code == 0 && !r.done) break;  // the RTL hung
+    });
+  };
+  if (work.size() == 1) {
+    worker(0);
+  } else {
+    // A worker's exception is rethrown here once every worker has stopped.
+    std::vector<std::exception_ptr> errors(work.size());
+    std::vector<std::thread> threads;
+    for (std::size_t w = 0; w < work.size(); ++w) {
+      threads.emplace_back([&, w] {
+        try {
+          worker(w);
+        } catch (...) {
+          errors[w] = std::current_exception();
+          hung = true;
+        }
+      });
     }
-  });
+    for (std::thread& t : threads) t.join();
+    for (const std::exception_ptr& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+  }
+  for (std::size_t i = start; i < lowered.size(); ++i) {
+    if (ran[i]) {
+      nr.cycles += reports[i].cycles;
+      nr.layers.push_back(std::move(reports[i]));
+    }
+  }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nr.sim_seconds = secs;
   nr.sim_cycles_per_s = secs > 0 ? uint64_t(double(nr.cycles) / secs) : 0;

@@ -78,6 +78,12 @@ struct RunOptions {
   // written them, so the run continues exactly as a whole run would (every layer the RTL ran
   // before is checked bit-exact, so its output equals the golden one).
   std::string first_layer;
+  // run_network_rtl: simulations run in parallel threads, each with its own model and DRAM
+  // (1: one simulation runs every layer in order). The layers are split by estimated cycles;
+  // a layer whose input another simulation produces reads the golden output there, which
+  // equals the RTL's since every layer is checked bit-exact. Cycles, DRAM bytes and results
+  // per layer do not depend on the split; wall time does.
+  int jobs = 1;
 };
 
 // Maps 'd' (throws MapError when it does not map), fills DRAM with seeded random data,
