@@ -33,6 +33,8 @@ nlohmann::json layer_json(const LayerReport& r) {
           {"bitexact", r.bitexact},
           {"mismatches", r.mismatches},
           {"counters", counters_json(r.counters)},
+          {"sim_seconds", r.sim_seconds},
+          {"sim", r.sim},
           {"message", r.failure}};
 }
 

@@ -559,6 +559,7 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
         rep.map = maps[i];
         rep.macs = l.desc.macs();
         rep.active_pes = maps[i].active_pes(l.desc);
+        rep.sim = int(w);
         const auto l0 = std::chrono::steady_clock::now();
         const LayerRunResult r = h.run_layer(encode_descriptor(l.desc, maps[i], addrs[i]),
                                              watchdog_cycles(hw, l.desc, maps[i], knobs));

@@ -59,6 +59,7 @@ struct LayerReport {
   int64_t mismatches = 0;     // output words that differ
   std::string failure;        // empty when bitexact; else what went wrong first
   double sim_seconds = 0.0;   // wall time of the simulation
+  int sim = 0;                // which of the parallel simulations ran it (RunOptions::jobs)
   // The hardware's activity counters (perf_ctr_e, read over the CSR bus after the layer);
   // checked against the testbench's own counts and, for a mapped layer, macs.
   std::array<uint64_t, hw::kPerfCtrCount> counters{};

@@ -79,6 +79,41 @@ TEST(Accel, TinyCnnOnTiny) {
   for (const LayerReport& r : nr.layers) EXPECT_TRUE(r.bitexact) << r.name << ": " << r.failure;
 }
 
+// Layers split over parallel simulations give the serial run's cycles, DRAM traffic and
+// output: zoo_blocks has branches, a concatenation and residual adds, so some layers read
+// tensors (or concatenation slices) that the other simulation produced.
+TEST(Accel, ParallelRunMatchesSerial) {
+  const net::Network n =
+      net::parse_network_file(std::string(RSNPU_SOURCE_DIR) + "/networks/zoo_blocks.json");
+  RunOptions ro;
+  ro.config = "eyeriss";
+  ro.fast = true;
+  const NetworkReport serial = run_network_rtl(n, 1, ro);
+  ro.jobs = 2;
+  const NetworkReport parallel = run_network_rtl(n, 1, ro);
+  ASSERT_TRUE(serial.bitexact);
+  ASSERT_TRUE(parallel.bitexact);
+  ASSERT_EQ(parallel.layers.size(), serial.layers.size());
+  int on_second = 0, reads_other = 0;
+  for (std::size_t i = 0; i < serial.layers.size(); ++i) {
+    const LayerReport& a = serial.layers[i];
+    const LayerReport& b = parallel.layers[i];
+    EXPECT_EQ(a.sim, 0);
+    EXPECT_EQ(b.name, a.name);
+    EXPECT_EQ(b.cycles, a.cycles) << a.name;
+    EXPECT_EQ(b.dram_read_bytes, a.dram_read_bytes) << a.name;
+    EXPECT_EQ(b.dram_write_bytes, a.dram_write_bytes) << a.name;
+    EXPECT_EQ(b.counters, a.counters) << a.name;
+    on_second += b.sim == 1;
+    if (i > 0 && b.sim != parallel.layers[i - 1].sim) ++reads_other;
+  }
+  EXPECT_GT(on_second, 0);
+  EXPECT_LT(on_second, int(serial.layers.size()));
+  EXPECT_GT(reads_other, 0);
+  EXPECT_EQ(parallel.cycles, serial.cycles);
+  EXPECT_EQ(parallel.output.data, serial.output.data);
+}
+
 // The check phase of the layer controller: at most 55 steps of the sequential multiplier,
 // each at most 16 + 2 cycles (docs/accelerator.md), plus start, verdict and done.
 constexpr uint64_t kCheckCyclesMax = 55 * 18 + 16;
