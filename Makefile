@@ -66,7 +66,7 @@ train: build
 	  --epochs 10 --seed 1 --json $(BUILD)/reports/train.json
 
 bench: build
-	$(BUILD)/rsnpu bench -o $(BUILD)/reports
+	$(BUILD)/rsnpu bench -j $(JOBS) -o $(BUILD)/reports
 	scripts/check_bench_report.py $(BUILD)/reports 5
 
 quant: build

@@ -173,6 +173,7 @@ int cmd_bench(const BenchOptions& o) {
   ro.config = o.config;
   ro.seed = o.seed;
   ro.fast = !o.checked;
+  ro.jobs = o.jobs;
   ro.dram.bytes_per_cycle = o.dram_mbytes_per_s / hw->clock_mhz;
   ro.dram.read_latency = std::max(1, int(std::lround(o.dram_latency_ns * hw->clock_mhz / 1e3)));
   ro.dram.write_latency = ro.dram.read_latency;
@@ -533,6 +534,7 @@ int cmd_bench(const BenchOptions& o) {
                                    {"model", ro.dram.str()}}},
                                  {"bitexact", nr.bitexact},
                                  {"sim_seconds", nr.sim_seconds},
+                                 {"sim_jobs", o.jobs},
                                  {"sim_cycles_per_s", nr.sim_cycles_per_s},
                                  {"layers", jl},
                                  {"total", row_json(total)},

@@ -29,6 +29,7 @@ struct BenchOptions {
   bool plots = true;
   bool checked = false;
   bool quiet = false;
+  int jobs = 1;  // parallel simulations (RunOptions::jobs)
 };
 
 // Returns 0 when every layer ran bit-exact and the reports were written; 1 on a mismatch; 2 on

@@ -329,6 +329,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"int8", "int16"}));
   bench->add_option("-s,--seed", bo.seed, "Seed of weights and inputs")->capture_default_str();
+  bench->add_option("-j,--jobs", bo.jobs,
+                    "Parallel simulations (as rsnpu run --jobs; same figures, less wall time)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   bench->add_option("--dram-mbps", bo.dram_mbytes_per_s, "DRAM link bandwidth, MB/s")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e5));
