@@ -6,6 +6,11 @@
 // (err_code_o) before any DRAM access; a DMA or PE error aborts the layer. done_o pulses once
 // per start.
 //
+// Filter prefetch: once the filter feeder has sent a pass's filters into the PE spads, the
+// filter buffer is free, and the DMA, idle while the array computes, loads the next pass's
+// filter blob into it. The pass ends only when that load is done; the next pass then skips
+// its filter load.
+//
 // Arithmetic: every product the checks and the loop nest need is computed once per layer, in
 // the check phase, by a sequential multiplier (rsnpu_seq_mul) into registers (dv_q, one
 // entry per step of the derive program). The loop nest then only adds: DRAM addresses and
@@ -483,6 +488,14 @@ module rsnpu_layer_ctrl (
   logic routed_d, routed_q, routed_acc_d, routed_acc_q, pass_acc;
   logic [rsnpu_pkg::PeRowIdxW:0] settle_d, settle_q;  // cycles since the last routing write
   logic arr_done_d, arr_done_q, arr_err_d, arr_err_q;
+  // Filter prefetch: none, the next pass's blob loading (command accepted), or loaded.
+  typedef enum logic [1:0] {PfNone, PfBusy, PfDone} pf_e;
+  pf_e pf_d, pf_q;
+  logic pf_err_d, pf_err_q;          // the prefetch's DMA reported an error
+  logic [31:0] pf_addr_d, pf_addr_q; // the blob the prefetch loads
+  logic pf_issue;                    // StRun: the prefetch command is offered
+  logic pf_next;                     // StRun: a next pass exists
+  logic [31:0] pf_wblob;             // StRun: the next pass's blob (StNext's wblob, by case)
   logic [rsnpu_pkg::PeRowIdxW-1:0] rrow_d, rrow_q;
   logic [rsnpu_pkg::PeColIdxW-1:0] rcol_d, rcol_q;
   logic [4:0] rr_d, rr_q;            // filter row of the routed PE
@@ -544,6 +557,9 @@ module rsnpu_layer_ctrl (
     routed_acc_d = routed_acc_q;
     arr_done_d = arr_done_q || arr_done_i;
     arr_err_d = arr_err_q || (arr_done_i && arr_err_i);
+    pf_d = pf_q;
+    pf_err_d = pf_err_q;
+    pf_addr_d = pf_addr_q;
     rrow_d = rrow_q; rcol_d = rcol_q; rr_d = rr_q; rk_tag_d = rk_tag_q; rcol_u_d = rcol_u_q;
     for (int i = 0; i <= rsnpu_pkg::PsumSpadWords; i++) begin
       bias_d[i] = bias_q[i];
@@ -610,6 +626,8 @@ module rsnpu_layer_ctrl (
           mt_wbase_d = 32'(a_wgt);
           bias_addr_d = 32'(a_bias);
           routed_d = 1'b0;
+          pf_d = PfNone;
+          pf_err_d = 1'b0;
           state_d = StTile;
         end
       end
@@ -685,13 +703,22 @@ module rsnpu_layer_ctrl (
         end
       end
       StWgtCmd: begin
-        dma_cmd_valid_o = 1'b1;
-        dma_cmd_addr_o = wblob_q;
-        dma_cmd_beats_o = rsnpu_pkg::DmaBeatsW'(blob_words >> 2);
-        line_d = '0;
-        dst_d = 2'd0;
-        if (dma_cmd_ready_i) begin
-          state_d = StWgtWait;
+        if (pf_q == PfDone) begin
+          // Prefetched during the previous pass.
+          pf_d = PfNone;
+          idx_d = '0;
+          cmd_addr_d = ifm_addr_q;
+          line_d = '0;
+          state_d = StIfmCmd;
+        end else begin
+          dma_cmd_valid_o = 1'b1;
+          dma_cmd_addr_o = wblob_q;
+          dma_cmd_beats_o = rsnpu_pkg::DmaBeatsW'(blob_words >> 2);
+          line_d = '0;
+          dst_d = 2'd0;
+          if (dma_cmd_ready_i) begin
+            state_d = StWgtWait;
+          end
         end
       end
       StWgtWait: begin
@@ -769,9 +796,28 @@ module rsnpu_layer_ctrl (
         state_d = StRun;
       end
       StRun: begin
-        if (arr_done_q && !ff_busy_i && !if_busy_i && !pu_busy_i) begin
+        if (pf_issue) begin
+          dma_cmd_valid_o = 1'b1;
+          dma_cmd_addr_o = pf_wblob;
+          dma_cmd_beats_o = rsnpu_pkg::DmaBeatsW'(blob_words >> 2);
+          line_d = '0;
+          dst_d = 2'd0;
+          if (dma_cmd_ready_i) begin
+            pf_d = PfBusy;
+            pf_addr_d = pf_wblob;
+          end
+        end
+        if (pf_q == PfBusy && dma_done_i) begin
+          pf_d = PfDone;
+          pf_err_d = dma_err_i;
+        end
+        if (arr_done_q && !ff_busy_i && !if_busy_i && !pu_busy_i && !pf_issue &&
+            pf_q != PfBusy) begin
           if (arr_err_q) begin
             err_d = rsnpu_pkg::CtrlErrPe;
+            state_d = StDone;
+          end else if (pf_err_q) begin
+            err_d = rsnpu_pkg::CtrlErrDma;
             state_d = StDone;
           end else begin
             state_d = last_ct_q ? StWbStart : StNext;
@@ -895,6 +941,24 @@ module rsnpu_layer_ctrl (
 
   assign pass_acc = (ct_q != '0) || bias_en || res_en;
 
+  // The next pass's filter blob, as StNext and StTile will set wblob: the next channel tile,
+  // filter tile or group reads the blob after this one; the next strip rereads the tile's
+  // first blob; the next image starts again at the layer's first.
+  always_comb begin
+    pf_next = !(last_ct_q && last_st_q && last_mt_q && last_g_q && last_n_q);
+    if (!last_ct_q) begin
+      pf_wblob = wblob_q + 32'(blob_words << 1);
+    end else if (!last_st_q) begin
+      pf_wblob = mt_wbase_q;
+    end else if (!last_mt_q || !last_g_q) begin
+      pf_wblob = wblob_q + 32'(blob_words << 1);
+    end else begin
+      pf_wblob = 32'(a_wgt);
+    end
+  end
+  // After the filter feeder has read the last line of this pass's filters.
+  assign pf_issue = (state_q == StRun) && (pf_q == PfNone) && pf_next && !ff_busy_i;
+
   // Routing of PE (rrow, rcol): filter row rr of channel set k (tag base rk_tag = k*hspan).
   always_comb begin
     route_row_o = rrow_q;
@@ -980,6 +1044,7 @@ module rsnpu_layer_ctrl (
       idx_q <= '0; cmd_addr_q <= '0; line_q <= '0; dst_q <= '0; chan_wr_q <= 1'b0;
       routed_q <= 1'b0; routed_acc_q <= 1'b0; settle_q <= '0;
       arr_done_q <= 1'b0; arr_err_q <= 1'b0;
+      pf_q <= PfNone; pf_err_q <= 1'b0; pf_addr_q <= '0;
       rrow_q <= '0; rcol_q <= '0; rr_q <= '0; rk_tag_q <= '0; rcol_u_q <= '0;
       for (int i = 0; i <= rsnpu_pkg::PsumSpadWords; i++) begin
         bias_q[i] <= '0;
@@ -1010,6 +1075,7 @@ module rsnpu_layer_ctrl (
       chan_wr_q <= chan_wr_d;
       routed_q <= routed_d; routed_acc_q <= routed_acc_d; settle_q <= settle_d;
       arr_done_q <= arr_done_d; arr_err_q <= arr_err_d;
+      pf_q <= pf_d; pf_err_q <= pf_err_d; pf_addr_q <= pf_addr_d;
       rrow_q <= rrow_d; rcol_q <= rcol_d; rr_q <= rr_d; rk_tag_q <= rk_tag_d;
       rcol_u_q <= rcol_u_d;
       for (int i = 0; i <= rsnpu_pkg::PsumSpadWords; i++) begin
@@ -1041,6 +1107,13 @@ module rsnpu_layer_ctrl (
       assert (last_ct_q == last_ct && last_st_q == last_st && last_mt_q == last_mt &&
               last_g_q == last_g && last_n_q == last_n);
     end
+    // A prefetched blob is the one the pass that uses it would have loaded, and the filter
+    // buffer is written only while the feeder is idle.
+    if (rst_ni && state_q == StWgtCmd && pf_q == PfDone) assert (pf_addr_q == wblob_q);
+    if (rst_ni && flt_we_o) assert (!ff_busy_i);
+    // A prefetch ends within its pass; no pass starts with one in flight.
+    if (rst_ni && state_q != StRun) assert (pf_q != PfBusy);
+    if (rst_ni && arr_start_o) assert (pf_q == PfNone);
     // The verdict is the check of the final derived values.
     if (rst_ni && state_q == StVerdict) assert (check_q == check);
     // The multiplier works only for the derive program.

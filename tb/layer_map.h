@@ -147,13 +147,14 @@ hw::CtrlErr check_layer_map(const cfg::HwConfig& hw, const LayerDesc& d, const L
                             const DramAddrs& a);
 
 // Estimated cycles of the whole layer on 'hw', the mapper's cost function. Model: passes run
-// one after another; per pass the DMA moves the weight blob and the input rows at one 64-bit
-// beat per cycle plus a fixed latency per command (one command for the ifmaps when the pass
-// reads whole channel planes, else one per channel), routing writes one PE per cycle, the
-// filter bus sends one word to each of kFltLanes rows per cycle, then the PEs run at one MAC
-// per cycle while the ifmap bus sends one word per cycle and the psum unit moves one psum per
-// cycle (the slowest of the three); every strip writes its outputs at one beat per cycle. An
-// estimate to rank mappings, not a timing promise.
+// one after another; per pass the DMA moves the input rows at one 64-bit beat per cycle plus
+// a fixed latency per command (one command when the pass reads whole channel planes, else
+// one per channel), routing writes one PE per cycle, the filter bus sends one word to each of
+// kFltLanes rows per cycle, then the PEs run at one MAC per cycle while the ifmap bus sends
+// one word per cycle and the psum unit moves one psum per cycle (the slowest of the three),
+// and the DMA prefetches the next pass's weight blob (one command; the pass lasts at least as
+// long as that load); every strip writes its outputs at one beat per cycle. An estimate to
+// rank mappings, not a timing promise.
 int64_t estimated_cycles(const cfg::HwConfig& hw, const LayerDesc& d, const LayerMap& m);
 
 // MAC slots the mapped layer occupies on its active PEs (passes * active PEs * folds * F *
