@@ -97,17 +97,17 @@ int cmd_run(const RunCmdOptions& o) {
   const int pes = hw->pe_rows * hw->pe_cols;
   fmt::print("\n{} on {} ({} PEs, {} MHz), batch {}, seed {}\n", net.name, hw->name, pes,
              hw->clock_mhz, o.batch, o.seed);
-  fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6} {:>5} {:>6} {:>10} {:>10} {:>9}\n", "layer",
-             "shape (CxHxW)", "MACs", "cycles", "util%", "PEs", "passes", "DRAM rd B",
-             "DRAM wr B", "bit-exact");
+  fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6} {:>5} {:>6} {:>10} {:>10} {:>9} {:>7}\n",
+             "layer", "shape (CxHxW)", "MACs", "cycles", "util%", "PEs", "passes", "DRAM rd B",
+             "DRAM wr B", "bit-exact", "sim s");
   int64_t macs = 0;
   uint64_t rd = 0, wr = 0;
   nlohmann::json layers = nlohmann::json::array();
   for (const LayerReport& r : nr.layers) {
-    fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6.1f} {:>5} {:>6} {:>10} {:>10} {:>9}\n", r.name,
-               shape_str(r.desc, r.map), r.macs, r.cycles, 100 * r.utilization, r.active_pes,
-               r.map.passes(r.desc), r.dram_read_bytes, r.dram_write_bytes,
-               r.bitexact ? "yes" : "NO");
+    fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6.1f} {:>5} {:>6} {:>10} {:>10} {:>9} {:>7.1f}\n",
+               r.name, shape_str(r.desc, r.map), r.macs, r.cycles, 100 * r.utilization,
+               r.active_pes, r.map.passes(r.desc), r.dram_read_bytes, r.dram_write_bytes,
+               r.bitexact ? "yes" : "NO", r.sim_seconds);
     if (!r.bitexact) fmt::print("  {}\n", r.failure);
     macs += r.macs;
     rd += r.dram_read_bytes;
@@ -115,14 +115,17 @@ int cmd_run(const RunCmdOptions& o) {
     layers.push_back(layer_json(r));
   }
   const double util = nr.cycles ? double(macs) / (double(nr.cycles) * pes) : 0.0;
-  fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6.1f} {:>5} {:>6} {:>10} {:>10} {:>9}\n", "total",
-             "", macs, nr.cycles, 100 * util, "", "", rd, wr, nr.bitexact ? "yes" : "NO");
+  fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6.1f} {:>5} {:>6} {:>10} {:>10} {:>9} {:>7.1f}\n",
+             "total", "", macs, nr.cycles, 100 * util, "", "", rd, wr,
+             nr.bitexact ? "yes" : "NO", nr.sim_seconds);
   const double ms = double(nr.cycles) / (hw->clock_mhz * 1e3);
   const double macs_per_s = nr.sim_seconds > 0 ? double(macs) / nr.sim_seconds : 0.0;
   fmt::print("{:.3f} ms at {} MHz; simulation {:.1f} s wall, {} cycles/s, {:.1f} M MACs/s{}\n",
              ms, hw->clock_mhz, nr.sim_seconds, nr.sim_cycles_per_s, macs_per_s / 1e6,
              o.jobs > 1 ? fmt::format(" ({} parallel simulations)", o.jobs) : "");
-  fmt::print("util% = MACs / (cycles x {} PEs); DRAM bytes as the AXI model counted them.\n", pes);
+  fmt::print("util% = MACs / (cycles x {} PEs); DRAM bytes as the AXI model counted them; sim s "
+             "= wall time of the layer's simulation (the total: of the run).\n",
+             pes);
   if (!o.trace_path.empty()) fmt::print("waveform: {} (open with gtkwave)\n", o.trace_path);
   if (!o.json_path.empty()) {
     write_json_file(o.json_path, {{"network", nr.network},
@@ -186,7 +189,9 @@ int cmd_layer_regress(const LayerRegressOptions& o) {
           "layer-regress --config {} --seed {} --count 1 --waves build/waves\n",
           o.config, seed, r.failure, d.str(), r.map.str(), ro.dram.str(), o.config, seed);
     }
-    if (!o.quiet) print_progress("[" + o.config + "] layer regression", i + 1, o.count, "layers", 10);
+    if (!o.quiet) {
+      print_progress("[" + o.config + "] layer regression", i + 1, o.count, "layers", 10);
+    }
   }
   const double util = cycles ? double(macs) / (double(cycles) * hw->pe_rows * hw->pe_cols) : 0;
   fmt::print("\n{:<9} {:>6} {:>5} {:>5} {:>12} {:>11} {:>7} {:>9} {:>7}\n", "config", "layers",

@@ -186,8 +186,9 @@ TEST_F(IllegalDescriptor, Misaligned) {
 
 // Random descriptors against the C++ mirror of the checks: random legal layers with one or two
 // fields changed (to 0, by one, to a random value up to twice the field, folds multiplied,
-// windows cut or moved), run on the tiny RTL. Every descriptor the mirror refuses must be refused by the hardware with the same
-// code, before any DRAM access; each of the six classes must come up.
+// windows cut or moved), run on the tiny RTL. Every descriptor the mirror refuses must be
+// refused by the hardware with the same code, before any DRAM access; each of the six classes
+// must come up.
 TEST(Accel, RandomIllegalDescriptorsMatchTheMirror) {
   const cfg::HwConfig& hw = cfg::k_tiny;
   const uint64_t base_seed = 7000;
