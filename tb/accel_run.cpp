@@ -519,7 +519,8 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
                              dram_config(knobs, next + kAlign, opt.seed));
       fill_canary(h.dram());
       store(h.dram(), in_addr, input_image);
-      for (std::size_t i = 0; i < lowered.size(); ++i) {
+      // Weights and biases of the layers this simulation runs (no other layer reads them).
+      for (std::size_t i : mine) {
         const LoweredLayer& l = lowered[i];
         store(h.dram(), addrs[i].weight, pack_weight_blobs(l.desc, maps[i], l.weights(data)));
         store(h.dram(), addrs[i].bias, pack_bias_blobs(l.desc, maps[i], l.bias(data)));
