@@ -160,30 +160,36 @@ module rsnpu_layer_ctrl (
   logic [4:0] res_shift;
   logic int8, bias_en, relu, res_en, pool_en;
 
-  function automatic logic [DvW-1:0] fld(input logic [rsnpu_pkg::CsrNumRegs*32-1:0] regs,
-                                         input int unsigned idx, input int unsigned lsb,
+  // The CSRs one word each: a field is read from its 32-bit register, so the simulator does
+  // not copy all CsrNumRegs words into every call of fld.
+  logic [31:0] csr_w [rsnpu_pkg::CsrNumRegs];
+  for (genvar i = 0; i < rsnpu_pkg::CsrNumRegs; i++) begin : gen_csr_w
+    assign csr_w[i] = reg_i[i*32 +: 32];
+  end
+
+  function automatic logic [DvW-1:0] fld(input logic [31:0] regv, input int unsigned lsb,
                                          input int unsigned width);
     logic [31:0] v;
-    v = regs[idx*32 +: 32] >> lsb;
+    v = regv >> lsb;
     fld = DvW'(v) & ((DvW'(1) << width) - DvW'(1));
   endfunction
 
   always_comb begin
-    cg = fld(reg_i, rsnpu_pkg::CsrIdxChannels, rsnpu_pkg::CsrChannelsCLsb,
+    cg = fld(csr_w[rsnpu_pkg::CsrIdxChannels], rsnpu_pkg::CsrChannelsCLsb,
         rsnpu_pkg::CsrChannelsCW);
-    h = fld(reg_i, rsnpu_pkg::CsrIdxInShape, rsnpu_pkg::CsrInShapeHLsb, rsnpu_pkg::CsrInShapeHW);
-    w = fld(reg_i, rsnpu_pkg::CsrIdxInShape, rsnpu_pkg::CsrInShapeWLsb, rsnpu_pkg::CsrInShapeWW);
-    mg = fld(reg_i, rsnpu_pkg::CsrIdxChannels, rsnpu_pkg::CsrChannelsMLsb,
+    h = fld(csr_w[rsnpu_pkg::CsrIdxInShape], rsnpu_pkg::CsrInShapeHLsb, rsnpu_pkg::CsrInShapeHW);
+    w = fld(csr_w[rsnpu_pkg::CsrIdxInShape], rsnpu_pkg::CsrInShapeWLsb, rsnpu_pkg::CsrInShapeWW);
+    mg = fld(csr_w[rsnpu_pkg::CsrIdxChannels], rsnpu_pkg::CsrChannelsMLsb,
         rsnpu_pkg::CsrChannelsMW);
-    ctot_f = fld(reg_i, rsnpu_pkg::CsrIdxOutChannels, rsnpu_pkg::CsrOutChannelsTotalLsb,
+    ctot_f = fld(csr_w[rsnpu_pkg::CsrIdxOutChannels], rsnpu_pkg::CsrOutChannelsTotalLsb,
         rsnpu_pkg::CsrOutChannelsTotalW);
-    r = fld(reg_i, rsnpu_pkg::CsrIdxFltShape, rsnpu_pkg::CsrFltShapeRLsb, rsnpu_pkg::CsrFltShapeRW);
-    s = fld(reg_i, rsnpu_pkg::CsrIdxFltShape, rsnpu_pkg::CsrFltShapeSLsb, rsnpu_pkg::CsrFltShapeSW);
-    nb = fld(reg_i, rsnpu_pkg::CsrIdxFltShape, rsnpu_pkg::CsrFltShapeBatchLsb,
+    r = fld(csr_w[rsnpu_pkg::CsrIdxFltShape], rsnpu_pkg::CsrFltShapeRLsb, rsnpu_pkg::CsrFltShapeRW);
+    s = fld(csr_w[rsnpu_pkg::CsrIdxFltShape], rsnpu_pkg::CsrFltShapeSLsb, rsnpu_pkg::CsrFltShapeSW);
+    nb = fld(csr_w[rsnpu_pkg::CsrIdxFltShape], rsnpu_pkg::CsrFltShapeBatchLsb,
         rsnpu_pkg::CsrFltShapeBatchW);
-    u = fld(reg_i, rsnpu_pkg::CsrIdxConv, rsnpu_pkg::CsrConvStrideLsb, rsnpu_pkg::CsrConvStrideW);
-    pad = fld(reg_i, rsnpu_pkg::CsrIdxConv, rsnpu_pkg::CsrConvPadLsb, rsnpu_pkg::CsrConvPadW);
-    groups = fld(reg_i, rsnpu_pkg::CsrIdxConv, rsnpu_pkg::CsrConvGroupsLsb,
+    u = fld(csr_w[rsnpu_pkg::CsrIdxConv], rsnpu_pkg::CsrConvStrideLsb, rsnpu_pkg::CsrConvStrideW);
+    pad = fld(csr_w[rsnpu_pkg::CsrIdxConv], rsnpu_pkg::CsrConvPadLsb, rsnpu_pkg::CsrConvPadW);
+    groups = fld(csr_w[rsnpu_pkg::CsrIdxConv], rsnpu_pkg::CsrConvGroupsLsb,
         rsnpu_pkg::CsrConvGroupsW);
     int8 = reg_i[rsnpu_pkg::CsrIdxConv*32 + rsnpu_pkg::CsrConvInt8Lsb];
     bias_en = reg_i[rsnpu_pkg::CsrIdxConv*32 + rsnpu_pkg::CsrConvBiasLsb];
@@ -191,35 +197,35 @@ module rsnpu_layer_ctrl (
     res_shift = reg_i[rsnpu_pkg::CsrIdxOutput*32 + rsnpu_pkg::CsrOutputResShiftLsb +: 5];
     shift = reg_i[rsnpu_pkg::CsrIdxOutput*32 + rsnpu_pkg::CsrOutputShiftLsb +: rsnpu_pkg::RqShiftW];
     relu = reg_i[rsnpu_pkg::CsrIdxOutput*32 + rsnpu_pkg::CsrOutputReluLsb];
-    pk = fld(reg_i, rsnpu_pkg::CsrIdxOutput, rsnpu_pkg::CsrOutputPoolKLsb,
+    pk = fld(csr_w[rsnpu_pkg::CsrIdxOutput], rsnpu_pkg::CsrOutputPoolKLsb,
         rsnpu_pkg::CsrOutputPoolKW);
-    ps = fld(reg_i, rsnpu_pkg::CsrIdxOutput, rsnpu_pkg::CsrOutputPoolSLsb,
+    ps = fld(csr_w[rsnpu_pkg::CsrIdxOutput], rsnpu_pkg::CsrOutputPoolSLsb,
         rsnpu_pkg::CsrOutputPoolSW);
-    e = fld(reg_i, rsnpu_pkg::CsrIdxOutShape, rsnpu_pkg::CsrOutShapeELsb, rsnpu_pkg::CsrOutShapeEW);
-    f = fld(reg_i, rsnpu_pkg::CsrIdxOutShape, rsnpu_pkg::CsrOutShapeFLsb, rsnpu_pkg::CsrOutShapeFW);
-    ho = fld(reg_i, rsnpu_pkg::CsrIdxPoolShape, rsnpu_pkg::CsrPoolShapeHoLsb,
+    e = fld(csr_w[rsnpu_pkg::CsrIdxOutShape], rsnpu_pkg::CsrOutShapeELsb, rsnpu_pkg::CsrOutShapeEW);
+    f = fld(csr_w[rsnpu_pkg::CsrIdxOutShape], rsnpu_pkg::CsrOutShapeFLsb, rsnpu_pkg::CsrOutShapeFW);
+    ho = fld(csr_w[rsnpu_pkg::CsrIdxPoolShape], rsnpu_pkg::CsrPoolShapeHoLsb,
         rsnpu_pkg::CsrPoolShapeHoW);
-    wo = fld(reg_i, rsnpu_pkg::CsrIdxPoolShape, rsnpu_pkg::CsrPoolShapeWoLsb,
+    wo = fld(csr_w[rsnpu_pkg::CsrIdxPoolShape], rsnpu_pkg::CsrPoolShapeWoLsb,
         rsnpu_pkg::CsrPoolShapeWoW);
-    a_ifm = fld(reg_i, rsnpu_pkg::CsrIdxIfmapAddr, 0, 32);
-    a_wgt = fld(reg_i, rsnpu_pkg::CsrIdxWeightAddr, 0, 32);
-    a_bias = fld(reg_i, rsnpu_pkg::CsrIdxBiasAddr, 0, 32);
-    a_ofm = fld(reg_i, rsnpu_pkg::CsrIdxOfmapAddr, 0, 32);
-    a_res = fld(reg_i, rsnpu_pkg::CsrIdxResAddr, 0, 32);
-    rd_lo = fld(reg_i, rsnpu_pkg::CsrIdxRdWinLo, 0, 32);
-    rd_hi = fld(reg_i, rsnpu_pkg::CsrIdxRdWinHi, 0, 32);
-    wr_lo = fld(reg_i, rsnpu_pkg::CsrIdxWrWinLo, 0, 32);
-    wr_hi = fld(reg_i, rsnpu_pkg::CsrIdxWrWinHi, 0, 32);
-    p = fld(reg_i, rsnpu_pkg::CsrIdxMap0, rsnpu_pkg::CsrMap0PLsb, rsnpu_pkg::CsrMap0PW);
-    q = fld(reg_i, rsnpu_pkg::CsrIdxMap0, rsnpu_pkg::CsrMap0QLsb, rsnpu_pkg::CsrMap0QW);
-    sets = fld(reg_i, rsnpu_pkg::CsrIdxMap0, rsnpu_pkg::CsrMap0SetsLsb, rsnpu_pkg::CsrMap0SetsW);
-    cols = fld(reg_i, rsnpu_pkg::CsrIdxMap0, rsnpu_pkg::CsrMap0ColsLsb, rsnpu_pkg::CsrMap0ColsW);
-    folds = fld(reg_i, rsnpu_pkg::CsrIdxMap1, rsnpu_pkg::CsrMap1FoldsLsb, rsnpu_pkg::CsrMap1FoldsW);
-    strip_rows = fld(reg_i, rsnpu_pkg::CsrIdxMap1, rsnpu_pkg::CsrMap1StripRowsLsb,
+    a_ifm = fld(csr_w[rsnpu_pkg::CsrIdxIfmapAddr], 0, 32);
+    a_wgt = fld(csr_w[rsnpu_pkg::CsrIdxWeightAddr], 0, 32);
+    a_bias = fld(csr_w[rsnpu_pkg::CsrIdxBiasAddr], 0, 32);
+    a_ofm = fld(csr_w[rsnpu_pkg::CsrIdxOfmapAddr], 0, 32);
+    a_res = fld(csr_w[rsnpu_pkg::CsrIdxResAddr], 0, 32);
+    rd_lo = fld(csr_w[rsnpu_pkg::CsrIdxRdWinLo], 0, 32);
+    rd_hi = fld(csr_w[rsnpu_pkg::CsrIdxRdWinHi], 0, 32);
+    wr_lo = fld(csr_w[rsnpu_pkg::CsrIdxWrWinLo], 0, 32);
+    wr_hi = fld(csr_w[rsnpu_pkg::CsrIdxWrWinHi], 0, 32);
+    p = fld(csr_w[rsnpu_pkg::CsrIdxMap0], rsnpu_pkg::CsrMap0PLsb, rsnpu_pkg::CsrMap0PW);
+    q = fld(csr_w[rsnpu_pkg::CsrIdxMap0], rsnpu_pkg::CsrMap0QLsb, rsnpu_pkg::CsrMap0QW);
+    sets = fld(csr_w[rsnpu_pkg::CsrIdxMap0], rsnpu_pkg::CsrMap0SetsLsb, rsnpu_pkg::CsrMap0SetsW);
+    cols = fld(csr_w[rsnpu_pkg::CsrIdxMap0], rsnpu_pkg::CsrMap0ColsLsb, rsnpu_pkg::CsrMap0ColsW);
+    folds = fld(csr_w[rsnpu_pkg::CsrIdxMap1], rsnpu_pkg::CsrMap1FoldsLsb, rsnpu_pkg::CsrMap1FoldsW);
+    strip_rows = fld(csr_w[rsnpu_pkg::CsrIdxMap1], rsnpu_pkg::CsrMap1StripRowsLsb,
         rsnpu_pkg::CsrMap1StripRowsW);
-    n_mt = fld(reg_i, rsnpu_pkg::CsrIdxMap2, rsnpu_pkg::CsrMap2NMtLsb, rsnpu_pkg::CsrMap2NMtW);
-    n_ct = fld(reg_i, rsnpu_pkg::CsrIdxMap2, rsnpu_pkg::CsrMap2NCtLsb, rsnpu_pkg::CsrMap2NCtW);
-    n_strips = fld(reg_i, rsnpu_pkg::CsrIdxMap3, rsnpu_pkg::CsrMap3NStripsLsb,
+    n_mt = fld(csr_w[rsnpu_pkg::CsrIdxMap2], rsnpu_pkg::CsrMap2NMtLsb, rsnpu_pkg::CsrMap2NMtW);
+    n_ct = fld(csr_w[rsnpu_pkg::CsrIdxMap2], rsnpu_pkg::CsrMap2NCtLsb, rsnpu_pkg::CsrMap2NCtW);
+    n_strips = fld(csr_w[rsnpu_pkg::CsrIdxMap3], rsnpu_pkg::CsrMap3NStripsLsb,
         rsnpu_pkg::CsrMap3NStripsW);
     // No pooling: a 1 x 1 window with stride 1.
     pool_en = (pk != '0);
