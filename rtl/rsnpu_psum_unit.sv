@@ -3,11 +3,14 @@
 // Column c, fold f computes convolution row e_rel = f*cols + c of the strip; its psums come
 // out (and, for the bottom PE, go in) x outer, filter inner: buffer entries
 // e_rel*F*p + j for j < F*p (psum buffer layout [e_rel][x][m], docs/accelerator.md).
-// - out: one column per cycle (lowest index first) writes its psum to the buffer; rows
-//   e_rel >= es are outside the strip and dropped.
+// The buffer has two lanes (rsnpu_psum_buf): lane l holds the entries whose address has
+// bit 0 = l, and each lane takes one write and one read per cycle.
+// - out: per lane, the lowest column whose next entry is on that lane writes its psum to the
+//   buffer (up to two columns per cycle); rows e_rel >= es are outside the strip and dropped.
 // - in (mode InBias): the bias of the psum's filter; (mode InBuffer): the buffer entry,
-//   fetched one column per cycle into a one-entry holding register per column (rows
-//   e_rel >= es read as 0); (mode InNone) nothing: the bottom PEs do not accumulate.
+//   fetched (per lane, the lowest waiting column whose next entry is on it) into a one-entry
+//   holding register per column (rows e_rel >= es read as 0); (mode InNone) nothing: the
+//   bottom PEs do not accumulate.
 module rsnpu_psum_unit (
   input  logic                                        clk_i,
   input  logic                                        rst_ni,
@@ -23,13 +26,13 @@ module rsnpu_psum_unit (
   input  logic [rsnpu_pkg::PsumSpadWords*rsnpu_pkg::AccW-1:0] bias_i,  // filter m: [m*AccW +: AccW]
   output logic                                        busy_o,
 
-  // Psum buffer
-  output logic                                        buf_we_o,
-  output logic [rsnpu_pkg::GlbPsumAddrW-1:0]          buf_waddr_o,
-  output rsnpu_pkg::acc_t                             buf_wdata_o,
-  output logic                                        buf_re_o,
-  output logic [rsnpu_pkg::GlbPsumAddrW-1:0]          buf_raddr_o,
-  input  rsnpu_pkg::acc_t                             buf_rdata_i,
+  // Psum buffer lanes: lane l at [l*GlbPsumAddrW +: GlbPsumAddrW] and [l*AccW +: AccW]
+  output logic [1:0]                                  buf_we_o,
+  output logic [2*rsnpu_pkg::GlbPsumAddrW-1:0]        buf_waddr_o,
+  output logic [2*rsnpu_pkg::AccW-1:0]                buf_wdata_o,
+  output logic [1:0]                                  buf_re_o,
+  output logic [2*rsnpu_pkg::GlbPsumAddrW-1:0]        buf_raddr_o,
+  input  logic [2*rsnpu_pkg::AccW-1:0]                buf_rdata_i,
 
   // PE array columns
   output logic [rsnpu_pkg::PeCols-1:0]                psum_in_valid_o,
@@ -79,18 +82,22 @@ module rsnpu_psum_unit (
   logic [Cols-1:0] hold_valid_d, hold_valid_q;
   rsnpu_pkg::acc_t hold_d [Cols];
   rsnpu_pkg::acc_t hold_q [Cols];
-  logic fetch_valid_d, fetch_valid_q, fetch_zero_d, fetch_zero_q;
-  logic [ColIdxW-1:0] fetch_col_d, fetch_col_q;
+  // Per lane: a fetch issued last cycle, for column fetch_col, of a row outside the strip.
+  logic [1:0] fetch_valid_d, fetch_valid_q, fetch_zero_d, fetch_zero_q;
+  logic [ColIdxW-1:0] fetch_col_d [2];
+  logic [ColIdxW-1:0] fetch_col_q [2];
 
-  logic out_found, in_found;
-  logic [ColIdxW-1:0] out_col, in_col;
-  logic [Cols-1:0] in_handshake, adv_o, adv_i;
+  logic [1:0] out_found, in_found;
+  logic [ColIdxW-1:0] out_col [2];
+  logic [ColIdxW-1:0] in_col [2];
+  logic [Cols-1:0] out_sel [2];
+  logic [Cols-1:0] in_handshake, adv_o, adv_i, in_flight;
   // Per column, from registers only: the buffer address of the column's next psum and whether
   // it is a real row (e < es). The handshake then only selects among them (one-hot AND-OR):
   // the psum buffer's write address no longer waits for an adder behind the column search.
   logic [AddrW-1:0] o_addr [Cols];
   logic [AddrW-1:0] i_addr [Cols];
-  logic [Cols-1:0] o_real, i_real, out_sel;
+  logic [Cols-1:0] o_real, i_real;
 
   for (genvar c = 0; c < Cols; c++) begin : gen_col_addr
     assign o_addr[c] = AddrW'(o_base_q[c] + 32'(o_j_q[c]));
@@ -99,42 +106,49 @@ module rsnpu_psum_unit (
     assign i_real[c] = (i_e_q[c] < es_q);
   end
 
+  for (genvar c = 0; c < Cols; c++) begin : gen_in_flight
+    assign in_flight[c] = (fetch_valid_q[0] && 32'(fetch_col_q[0]) == c) ||
+                          (fetch_valid_q[1] && 32'(fetch_col_q[1]) == c);
+  end
+
+  // Per lane: the lowest column with a psum for an entry on the lane, and the lowest column
+  // with an empty holding register, no fetch in flight and its next entry on the lane. A
+  // column's next entry is on one lane only, so the two lanes never pick the same column.
   always_comb begin
-    out_found = 1'b0;
-    out_col = '0;
-    out_sel = '0;
-    for (int c = 0; c < Cols; c++) begin
-      if (!out_found && psum_out_valid_i[c]) begin
-        out_found = 1'b1;
-        out_col = ColIdxW'(c);
-        out_sel[c] = 1'b1;
-      end
-    end
-    // Buffer fetch: the lowest column with an empty holding register and no fetch in flight.
-    in_found = 1'b0;
-    in_col = '0;
-    for (int c = 0; c < Cols; c++) begin
-      if (!in_found && mode_q == InBuffer && i_act_q[c] && !hold_valid_q[c] &&
-          !(fetch_valid_q && 32'(fetch_col_q) == c)) begin
-        in_found = 1'b1;
-        in_col = ColIdxW'(c);
+    for (int l = 0; l < 2; l++) begin
+      out_found[l] = 1'b0;
+      out_col[l] = '0;
+      out_sel[l] = '0;
+      in_found[l] = 1'b0;
+      in_col[l] = '0;
+      for (int c = 0; c < Cols; c++) begin
+        if (!out_found[l] && psum_out_valid_i[c] && o_addr[c][0] == 1'(l)) begin
+          out_found[l] = 1'b1;
+          out_col[l] = ColIdxW'(c);
+          out_sel[l][c] = 1'b1;
+        end
+        if (!in_found[l] && mode_q == InBuffer && i_act_q[c] && !hold_valid_q[c] &&
+            !in_flight[c] && i_addr[c][0] == 1'(l)) begin
+          in_found[l] = 1'b1;
+          in_col[l] = ColIdxW'(c);
+        end
       end
     end
   end
 
   always_comb begin
-    psum_out_ready_o = '0;
-    if (out_found) begin
-      psum_out_ready_o[out_col] = 1'b1;
-    end
-    buf_we_o = |(out_sel & o_real);
+    psum_out_ready_o = out_sel[0] | out_sel[1];
     buf_waddr_o = '0;
-    for (int c = 0; c < Cols; c++) begin
-      buf_waddr_o = buf_waddr_o | (out_sel[c] ? o_addr[c] : '0);
+    for (int l = 0; l < 2; l++) begin
+      buf_we_o[l] = |(out_sel[l] & o_real);
+      for (int c = 0; c < Cols; c++) begin
+        buf_waddr_o[l*AddrW +: AddrW] = buf_waddr_o[l*AddrW +: AddrW] |
+                                        (out_sel[l][c] ? o_addr[c] : '0);
+      end
+      buf_wdata_o[l*AccW +: AccW] = psum_out_data_i[32'(out_col[l])*AccW +: AccW];
+      buf_re_o[l] = in_found[l] && i_real[in_col[l]];
+      buf_raddr_o[l*AddrW +: AddrW] = i_addr[in_col[l]];
     end
-    buf_wdata_o = psum_out_data_i[32'(out_col)*AccW +: AccW];
-    buf_re_o = in_found && i_real[in_col];
-    buf_raddr_o = i_addr[in_col];
     for (int c = 0; c < Cols; c++) begin
       if (mode_q == InBias) begin
         psum_in_valid_o[c] = i_act_q[c];
@@ -148,8 +162,10 @@ module rsnpu_psum_unit (
     // Which streams advance: out on a write, in on a fetch (buffer) or a handshake (bias).
     adv_o = psum_out_ready_o & psum_out_valid_i;
     adv_i = (mode_q == InBias) ? in_handshake : '0;
-    if (in_found) begin
-      adv_i[in_col] = 1'b1;
+    for (int l = 0; l < 2; l++) begin
+      if (in_found[l]) begin
+        adv_i[in_col[l]] = 1'b1;
+      end
     end
   end
 
@@ -167,9 +183,10 @@ module rsnpu_psum_unit (
       hold_d[c] = hold_q[c];
     end
     hold_valid_d = hold_valid_q;
-    fetch_valid_d = 1'b0;
-    fetch_zero_d = 1'b0;
-    fetch_col_d = fetch_col_q;
+    fetch_valid_d = '0;
+    fetch_zero_d = '0;
+    fetch_col_d[0] = fetch_col_q[0];
+    fetch_col_d[1] = fetch_col_q[1];
     if (start_i) begin
       mode_d = in_mode_i; p_d = p_i; cols_d = cols_i; folds_d = folds_i; es_d = es_i;
       fp_d = fp_i;
@@ -216,14 +233,16 @@ module rsnpu_psum_unit (
           hold_valid_d[c] = 1'b0;
         end
       end
-      if (in_found) begin
-        fetch_valid_d = 1'b1;
-        fetch_zero_d = !i_real[in_col];
-        fetch_col_d = in_col;
-      end
-      if (fetch_valid_q) begin
-        hold_valid_d[fetch_col_q] = 1'b1;
-        hold_d[fetch_col_q] = fetch_zero_q ? '0 : buf_rdata_i;
+      for (int l = 0; l < 2; l++) begin
+        if (in_found[l]) begin
+          fetch_valid_d[l] = 1'b1;
+          fetch_zero_d[l] = !i_real[in_col[l]];
+          fetch_col_d[l] = in_col[l];
+        end
+        if (fetch_valid_q[l]) begin
+          hold_valid_d[fetch_col_q[l]] = 1'b1;
+          hold_d[fetch_col_q[l]] = fetch_zero_q[l] ? '0 : buf_rdata_i[l*AccW +: AccW];
+        end
       end
     end
   end
@@ -240,9 +259,10 @@ module rsnpu_psum_unit (
         hold_q[c] <= '0;
       end
       hold_valid_q <= '0;
-      fetch_valid_q <= 1'b0;
-      fetch_zero_q <= 1'b0;
-      fetch_col_q <= '0;
+      fetch_valid_q <= '0;
+      fetch_zero_q <= '0;
+      fetch_col_q[0] <= '0;
+      fetch_col_q[1] <= '0;
     end else begin
       mode_q <= mode_d; p_q <= p_d; cols_q <= cols_d; folds_q <= folds_d; es_q <= es_d;
       fp_q <= fp_d;
@@ -259,7 +279,8 @@ module rsnpu_psum_unit (
       hold_valid_q <= hold_valid_d;
       fetch_valid_q <= fetch_valid_d;
       fetch_zero_q <= fetch_zero_d;
-      fetch_col_q <= fetch_col_d;
+      fetch_col_q[0] <= fetch_col_d[0];
+      fetch_col_q[1] <= fetch_col_d[1];
     end
   end
 
@@ -275,7 +296,18 @@ module rsnpu_psum_unit (
     if (rst_ni && $past(rst_ni) && !$past(start_i)) begin
       assert (($past(psum_in_valid_o & ~psum_in_ready_i) & ~psum_in_valid_o) == '0);
     end
-    if (rst_ni && buf_we_o) assert (32'(buf_waddr_o) < rsnpu_pkg::GlbPsumWords);
+    // Lane l writes and reads only entries with address bit 0 = l.
+    if (rst_ni && buf_we_o[0]) assert (32'(buf_waddr_o[0 +: AddrW]) < rsnpu_pkg::GlbPsumWords);
+    if (rst_ni && buf_we_o[1]) begin
+      assert (32'(buf_waddr_o[AddrW +: AddrW]) < rsnpu_pkg::GlbPsumWords);
+    end
+    if (rst_ni && buf_we_o[0]) assert (!buf_waddr_o[0]);
+    if (rst_ni && buf_we_o[1]) assert (buf_waddr_o[AddrW]);
+    if (rst_ni && buf_re_o[0]) assert (!buf_raddr_o[0]);
+    if (rst_ni && buf_re_o[1]) assert (buf_raddr_o[AddrW]);
+    // The two lanes never serve the same column.
+    if (rst_ni) assert ((out_sel[0] & out_sel[1]) == '0);
+    if (rst_ni && in_found == 2'b11) assert (in_col[0] != in_col[1]);
   end
 
 endmodule

@@ -204,9 +204,16 @@ module rsnpu_top (
   logic [rsnpu_pkg::PeCols-1:0] pin_valid, pin_ready, pout_valid, pout_ready;
   logic [rsnpu_pkg::PeCountW-1:0] evt_flt_deliv, evt_ifm_deliv, evt_psum_hop;
   logic [rsnpu_pkg::PeCols*rsnpu_pkg::AccW-1:0] pin_data, pout_data;
-  logic psum_we, pu_we, res_we, pu_re, wb_re;
-  logic [rsnpu_pkg::GlbPsumAddrW-1:0] psum_waddr, pu_waddr, res_waddr, pu_raddr, wb_raddr;
-  rsnpu_pkg::acc_t psum_wdata, pu_wdata, res_wdata, psum_rdata, res_bias;
+  // Psum buffer lanes (rsnpu_psum_buf): lane l at [l*PsumAW +: PsumAW], [l*AccW +: AccW].
+  localparam int unsigned PsumAW = rsnpu_pkg::GlbPsumAddrW;
+  localparam int unsigned AccW = rsnpu_pkg::AccW;
+  logic [1:0] psum_we, psum_re, pu_we, pu_re;
+  logic [2*PsumAW-1:0] psum_waddr, psum_raddr, pu_waddr, pu_raddr;
+  logic [2*AccW-1:0] psum_wdata, psum_rdata, pu_wdata;
+  logic res_we, wb_re;
+  logic [PsumAW-1:0] res_waddr, wb_raddr;
+  rsnpu_pkg::acc_t res_wdata, wb_rdata, res_bias;
+  logic wb_lane_d, wb_lane_q;  // the lane of the output stage's last read
   logic res_start, res_valid, res_ready, res_busy;
   logic [7:0] res_mm;
   logic [4:0] res_shift;
@@ -394,9 +401,10 @@ module rsnpu_top (
     .rdata_o(ifm_rdata)
   );
 
-  // The psum buffer's read port serves the psum unit during a pass and the output stage
-  // during the write back; the two never overlap.
-  rsnpu_glb #(
+  // The psum buffer's lanes serve the psum unit during a pass; the residual loader (before
+  // a pass) and the output stage (after one) use the lane of each address. The psum unit
+  // never overlaps with either.
+  rsnpu_psum_buf #(
     .Words(rsnpu_pkg::GlbPsumWords),
     .DataW(rsnpu_pkg::AccW),
     .Banks(rsnpu_pkg::GlbBanks)
@@ -406,10 +414,37 @@ module rsnpu_top (
     .we_i   (psum_we),
     .waddr_i(psum_waddr),
     .wdata_i(psum_wdata),
-    .re_i   (pu_re || wb_re),
-    .raddr_i(wb_re ? wb_raddr : pu_raddr),
+    .re_i   (psum_re),
+    .raddr_i(psum_raddr),
     .rdata_o(psum_rdata)
   );
+
+  always_comb begin
+    psum_we = pu_we;
+    psum_waddr = pu_waddr;
+    psum_wdata = pu_wdata;
+    psum_re = pu_re;
+    psum_raddr = pu_raddr;
+    if (res_we) begin
+      psum_we[res_waddr[0]] = 1'b1;
+      psum_waddr[32'(res_waddr[0])*PsumAW +: PsumAW] = res_waddr;
+      psum_wdata[32'(res_waddr[0])*AccW +: AccW] = res_wdata;
+    end
+    if (wb_re) begin
+      psum_re[wb_raddr[0]] = 1'b1;
+      psum_raddr[32'(wb_raddr[0])*PsumAW +: PsumAW] = wb_raddr;
+    end
+    wb_lane_d = wb_re ? wb_raddr[0] : wb_lane_q;
+    wb_rdata = psum_rdata[32'(wb_lane_q)*AccW +: AccW];
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      wb_lane_q <= 1'b0;
+    end else begin
+      wb_lane_q <= wb_lane_d;
+    end
+  end
 
   rsnpu_flt_feeder u_flt_feeder (
     .clk_i      (clk_i),
@@ -482,9 +517,6 @@ module rsnpu_top (
     .buf_waddr_o (res_waddr),
     .buf_wdata_o (res_wdata)
   );
-  assign psum_we = pu_we || res_we;
-  assign psum_waddr = res_we ? res_waddr : pu_waddr;
-  assign psum_wdata = res_we ? res_wdata : pu_wdata;
 
   rsnpu_psum_unit u_psum_unit (
     .clk_i           (clk_i),
@@ -533,7 +565,7 @@ module rsnpu_top (
     .busy_o      (wb_busy),
     .buf_re_o    (wb_re),
     .buf_raddr_o (wb_raddr),
-    .buf_rdata_i (psum_rdata),
+    .buf_rdata_i (wb_rdata),
     .beat_valid_o(dma_wr_valid),
     .beat_ready_i(dma_wr_ready),
     .beat_data_o (dma_wr_data)
@@ -648,8 +680,8 @@ module rsnpu_top (
     perf_inc[rsnpu_pkg::PerfGlbFltWr*PerfIncW +: PerfIncW] = PerfIncW'(flt_we);
     perf_inc[rsnpu_pkg::PerfGlbIfmRd*PerfIncW +: PerfIncW] = PerfIncW'(ifm_re);
     perf_inc[rsnpu_pkg::PerfGlbIfmWr*PerfIncW +: PerfIncW] = PerfIncW'(ifm_we);
-    perf_inc[rsnpu_pkg::PerfGlbPsumRd*PerfIncW +: PerfIncW] = PerfIncW'(pu_re || wb_re);
-    perf_inc[rsnpu_pkg::PerfGlbPsumWr*PerfIncW +: PerfIncW] = PerfIncW'(psum_we);
+    perf_inc[rsnpu_pkg::PerfGlbPsumRd*PerfIncW +: PerfIncW] = PerfIncW'($countones(psum_re));
+    perf_inc[rsnpu_pkg::PerfGlbPsumWr*PerfIncW +: PerfIncW] = PerfIncW'($countones(psum_we));
     perf_inc[rsnpu_pkg::PerfNocFltXfer*PerfIncW +: PerfIncW] =
         (flt_valid && flt_ready) ? flt_lane_cnt : '0;
     perf_inc[rsnpu_pkg::PerfNocFltDeliv*PerfIncW +: PerfIncW] = PerfIncW'(evt_flt_deliv);
@@ -686,8 +718,8 @@ module rsnpu_top (
   // Assertions
   // -------------------------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
-    if (rst_ni) assert (!(pu_re && wb_re));
-    if (rst_ni) assert (!(pu_we && res_we));
+    if (rst_ni) assert (!(pu_re != '0 && wb_re));
+    if (rst_ni) assert (!(pu_we != '0 && res_we));
   end
 
 endmodule

@@ -171,8 +171,9 @@ int64_t estimated_cycles(const cfg::HwConfig& hw, const LayerDesc& d, const Laye
   const int64_t mac = int64_t(m.folds) * m.f * pqs;         // per PE
   const int64_t ifm_bus = int64_t(m.folds) * width * m.sets * hr_cnt * m.q;
   const int64_t flt_bus = m.row_groups(d) * pqs;  // one line of kFltLanes rows per cycle
-  // The psum unit moves one psum per cycle between the buffer and all columns (each way).
-  const int64_t psum_bus = int64_t(m.folds) * m.cols * m.f * m.p;
+  // The psum unit moves two psums per cycle between the buffer and all columns (each way):
+  // one per buffer lane (even and odd entries), when columns waiting on both lanes exist.
+  const int64_t psum_bus = (int64_t(m.folds) * m.cols * m.f * m.p + 1) / 2;
   // Average channel and filter tiles (the last tiles may be smaller).
   const double c_avg = double(d.cg) / m.n_ct, m_avg = double(d.mg) / m.n_mt;
   const double in_rows = std::min<int64_t>(d.h, m.in_rows_max(d));

@@ -151,7 +151,7 @@ hw::CtrlErr check_layer_map(const cfg::HwConfig& hw, const LayerDesc& d, const L
 // a fixed latency per command (one command when the pass reads whole channel planes, else
 // one per channel), routing writes one PE per cycle, the filter bus sends one word to each of
 // kFltLanes rows per cycle, then the PEs run at one MAC per cycle while the ifmap bus sends
-// one word per cycle and the psum unit moves one psum per cycle (the slowest of the three),
+// one word per cycle and the psum unit moves two psums per cycle (the slowest of the three),
 // and the DMA prefetches the next pass's weight blob (one command; the pass lasts at least as
 // long as that load); every strip writes its outputs at one beat per cycle. An estimate to
 // rank mappings, not a timing promise.
