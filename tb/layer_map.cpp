@@ -187,7 +187,12 @@ int64_t estimated_cycles(const cfg::HwConfig& hw, const LayerDesc& d, const Laye
   const double compute = double(std::max({mac, ifm_bus, psum_bus}));
   const double pass = dma_ifm + double(hw.pe_rows) * hw.pe_cols + double(flt_bus) +
                       std::max(compute, dma_wgt) + double(kPassOverhead);
-  const double writeback = m_avg * m.strip_rows * m.wp_out() / 4.0;
+  // The output stage reads one accumulator per cycle: pk x pk per written word, one cycle per
+  // row padding word; one DMA command per filter.
+  const double pk2 = d.pool_k > 0 ? double(d.pool_k) * d.pool_k : 1.0;
+  const double prow_avg = double(m.ho) / m.n_strips;
+  const double writeback =
+      m_avg * (prow_avg * (m.wo * pk2 + double(m.wp_out() - m.wo)) + kDmaCmdCycles);
   const double strips = double(d.n) * d.groups * m.n_mt * m.n_strips;
   return int64_t(double(m.passes(d)) * pass + strips * writeback);
 }

@@ -153,8 +153,8 @@ hw::CtrlErr check_layer_map(const cfg::HwConfig& hw, const LayerDesc& d, const L
 // kFltLanes rows per cycle, then the PEs run at one MAC per cycle while the ifmap bus sends
 // one word per cycle and the psum unit moves two psums per cycle (the slowest of the three),
 // and the DMA prefetches the next pass's weight blob (one command; the pass lasts at least as
-// long as that load); every strip writes its outputs at one beat per cycle. An estimate to
-// rank mappings, not a timing promise.
+// long as that load); every strip's output stage reads one accumulator per cycle (pk x pk
+// per pooled word). An estimate to rank mappings, not a timing promise.
 int64_t estimated_cycles(const cfg::HwConfig& hw, const LayerDesc& d, const LayerMap& m);
 
 // MAC slots the mapped layer occupies on its active PEs (passes * active PEs * folds * F *
