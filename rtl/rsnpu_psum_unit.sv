@@ -296,15 +296,7 @@ module rsnpu_psum_unit (
     if (rst_ni && $past(rst_ni) && !$past(start_i)) begin
       assert (($past(psum_in_valid_o & ~psum_in_ready_i) & ~psum_in_valid_o) == '0);
     end
-    // Lane l writes and reads only entries with address bit 0 = l.
-    if (rst_ni && buf_we_o[0]) assert (32'(buf_waddr_o[0 +: AddrW]) < rsnpu_pkg::GlbPsumWords);
-    if (rst_ni && buf_we_o[1]) begin
-      assert (32'(buf_waddr_o[AddrW +: AddrW]) < rsnpu_pkg::GlbPsumWords);
-    end
-    if (rst_ni && buf_we_o[0]) assert (!buf_waddr_o[0]);
-    if (rst_ni && buf_we_o[1]) assert (buf_waddr_o[AddrW]);
-    if (rst_ni && buf_re_o[0]) assert (!buf_raddr_o[0]);
-    if (rst_ni && buf_re_o[1]) assert (buf_raddr_o[AddrW]);
+    // (Each lane's address parity and range are checked in rsnpu_psum_buf and rsnpu_glb.)
     // The two lanes never serve the same column.
     if (rst_ni) assert ((out_sel[0] & out_sel[1]) == '0);
     if (rst_ni && in_found == 2'b11) assert (in_col[0] != in_col[1]);
