@@ -5,7 +5,7 @@ CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=Release
 CTEST     := ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 .PHONY: all help deps configure build run run-tiny-cnn regress test test-unit test-rtl test-long \
-  lint clean synth synth-prep signoff fpga train quant bench
+  lint clean synth synth-prep signoff fpga train quant bench waves
 
 all: build
 
@@ -23,6 +23,8 @@ help:
 	@echo "make regress    longer regressions: PE jobs, array passes, 500 random layers (tiny)"
 	@echo "make test       install missing packages, build, run the test suite (CI): labels unit, rtl, lint, synth, formal"
 	@echo "make build      configure and build everything into $(BUILD)/"
+	@echo "make waves      rebuild with waveform support in every checking model (the eyeriss array"
+	@echo "                and top models have none in a default build: ~40 MB of C++ less)"
 	@echo "make lint       Verilator -Wall lint and Yosys structural check of the RTL"
 	@echo "make test-unit  golden model and configuration tests only"
 	@echo "make test-rtl   PE RTL tests only"
@@ -51,6 +53,13 @@ build: deps $(BUILD)/CMakeCache.txt
 	  || { cat $(BUILD)/configure.log; exit 1; }
 	cmake --build $(BUILD) -j $(JOBS) --target rsnpu_verilate
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Waveform support in the eyeriss array and top models too (kept in the cache: later builds
+# keep it; -DRSNPU_FULL_WAVES=OFF in CMAKE_ARGS turns it off again).
+waves: deps $(BUILD)/CMakeCache.txt
+	cmake -S . -B $(BUILD) $(CMAKE_ARGS) -DRSNPU_FULL_WAVES=ON > $(BUILD)/configure.log 2>&1 \
+	  || { cat $(BUILD)/configure.log; exit 1; }
+	$(MAKE) build
 
 RUN_IMAGES ?= 8
 run: build

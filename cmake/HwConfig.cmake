@@ -81,6 +81,7 @@ foreach(_i RANGE ${_last})
   set(CFG_NAME ${_name})
   set(CFG_DESCRIPTION "${_desc}")
   set(RSNPU_CFG_SIGNATURE_${_name} ${CFG_SIGNATURE_HEX})
+  math(EXPR RSNPU_CFG_PES_${_name} "${CFG_pe_rows} * ${CFG_pe_cols}")
   configure_file("${CMAKE_SOURCE_DIR}/rtl/rsnpu_pkg.sv.in"
     "${CMAKE_BINARY_DIR}/gen/${_name}/rsnpu_pkg.sv" @ONLY)
   string(APPEND _cpp_entries

@@ -243,7 +243,9 @@ int main(int argc, char** argv) {
   arr->add_option("-c,--config", arr_configs, "Configuration(s) to run")->capture_default_str();
   arr->add_option("-s,--seed", arr_seed, "First seed; layer i uses seed+i")->capture_default_str();
   arr->add_option("-n,--count", arr_count, "Layers per configuration")->capture_default_str();
-  arr->add_option("--waves", arr_waves, "Write an FST waveform per layer into this directory");
+  arr->add_option("--waves", arr_waves,
+                  "Write an FST waveform per layer into this directory (eyeriss: after "
+                  "`make waves`)");
   arr->add_option("--json", arr_json, "Write the report as JSON to this file");
   arr->add_flag("-q,--quiet", arr_quiet, "No progress output");
 
@@ -276,7 +278,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.1, 8.0));
   run->add_option("--json", run_o.json_path, "Write the report as JSON to this file");
-  run->add_option("--trace", run_o.trace_path, "Write an FST waveform of the run to this file");
+  run->add_option("--trace", run_o.trace_path,
+                  "Write an FST waveform of the run to this file (eyeriss: after `make waves`)");
   run->add_flag("--checked", run_o.checked,
                 "Simulate with the RTL assertions (slower model; also used with --trace)");
   run->add_option("-j,--jobs", run_o.jobs,
@@ -294,7 +297,9 @@ int main(int argc, char** argv) {
   lreg->add_option("-c,--config", lr.config, "Configuration")->capture_default_str();
   lreg->add_option("-s,--seed", lr.seed, "First seed; layer i uses seed+i")->capture_default_str();
   lreg->add_option("-n,--count", lr.count, "Number of layers")->capture_default_str();
-  lreg->add_option("--waves", lr.waves_dir, "Write an FST waveform per layer into this directory");
+  lreg->add_option("--waves", lr.waves_dir,
+                   "Write an FST waveform per layer into this directory (eyeriss: after "
+                   "`make waves`)");
   lreg->add_option("--json", lr.json_path, "Write the report as JSON to this file");
   lreg->add_flag("-q,--quiet", lr.quiet, "No progress output");
 

@@ -36,7 +36,9 @@ void random_layers(int chunk, uint64_t count) {
     EXPECT_TRUE(r.pass()) << "seed " << seed << " layer " << r.layer << " [" << r.mapping << "] "
                           << k.str() << ": " << r.diff << "\n  rerun with waves: build/rsnpu "
                           << "array-regress --config " << Traits::kCfg.name << " --seed " << seed
-                          << " --count 1 --waves build/waves";
+                          << " --count 1 --waves build/waves"
+                          << (model::waves_need_full_build(Traits::kCfg)
+                                  ? " (after `make waves`)" : "");
     EXPECT_GT(r.mac_slots, 0u);
   }
 }

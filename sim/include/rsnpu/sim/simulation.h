@@ -39,7 +39,9 @@ inline std::string wave_dir_from_env() {
 
 template <typename Model>
 class Simulation {
-  // Models Verilated without --trace-fst (the fast top models) have no trace().
+  // Models Verilated without --trace-fst have no trace(): the fast top models, and in a
+  // default build the checking array and top models of the large configurations
+  // (sim/CMakeLists.txt, RSNPU_FULL_WAVES).
   static constexpr bool kCanTrace = requires(Model& m, VerilatedFstC* t) { m.trace(t, 99); };
 
  public:
@@ -61,7 +63,10 @@ class Simulation {
     model_ = std::make_unique<Model>(ctx_.get(), "TOP");
     if (!wave.empty()) {
       if constexpr (!kCanTrace) {
-        throw std::runtime_error("waveform " + wave + ": this model was built without tracing");
+        throw std::runtime_error(
+            "waveform " + wave + ": this model was built without waveform support (a default "
+            "build has none in the array and top models of the large configurations); "
+            "`make waves` rebuilds them with it");
       }
       std::filesystem::create_directories(std::filesystem::path(wave).parent_path().empty()
                                               ? std::filesystem::path(".")
