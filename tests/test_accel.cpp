@@ -14,6 +14,7 @@
 #include "rsnpu/hw_configs.h"
 #include "rsnpu/hw_enums.h"
 #include "rsnpu/rtl_models.h"
+#include "rsnpu/sim/simulation.h"
 
 namespace {
 
@@ -23,11 +24,12 @@ using namespace rsnpu::tb;
 constexpr int kLayersPerShard = 25;  // 8 shards x 25 = 200 random layers on tiny
 
 std::string replay(const std::string& config, uint64_t seed) {
-  const cfg::HwConfig* hw = cfg::find(config);
-  const bool needs_waves_build = hw && model::waves_need_full_build(*hw);
+  bool can_trace = true;
+  model::visit_top_model(
+      config, [&](auto t) { can_trace = sim::kCanTrace<typename decltype(t)::Model>; });
   return fmt::format(
       "build/rsnpu layer-regress --config {} --seed {} --count 1 --waves build/waves{}", config,
-      seed, needs_waves_build ? " (after `make waves`)" : "");
+      seed, can_trace ? "" : " (after `make waves`)");
 }
 
 void run_random(const std::string& config, uint64_t seed) {

@@ -37,12 +37,15 @@ inline std::string wave_dir_from_env() {
   return dir ? std::string(dir) : std::string();
 }
 
+// Models Verilated without --trace-fst have no trace(): the fast top models, and in a default
+// build the checking array and top models of the large configurations (sim/CMakeLists.txt,
+// RSNPU_FULL_WAVES; `make waves` adds it).
+template <typename Model>
+inline constexpr bool kCanTrace = requires(Model& m, VerilatedFstC* t) { m.trace(t, 99); };
+
 template <typename Model>
 class Simulation {
-  // Models Verilated without --trace-fst have no trace(): the fast top models, and in a
-  // default build the checking array and top models of the large configurations
-  // (sim/CMakeLists.txt, RSNPU_FULL_WAVES).
-  static constexpr bool kCanTrace = requires(Model& m, VerilatedFstC* t) { m.trace(t, 99); };
+  static constexpr bool kCanTrace = sim::kCanTrace<Model>;
 
  public:
   explicit Simulation(const SimOptions& opt)
