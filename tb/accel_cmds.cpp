@@ -38,7 +38,86 @@ nlohmann::json layer_json(const LayerReport& r) {
           {"message", r.failure}};
 }
 
+// rsnpu run --plan: what the run would simulate, from the mapper alone.
+int print_plan(const RunCmdOptions& o, const cfg::HwConfig& hw, const net::Network& net,
+               const RunOptions& ro) {
+  const NetworkPlan plan = plan_network(net, o.batch, ro);
+  const int pes = hw.pe_rows * hw.pe_cols;
+  fmt::print("{} on {} ({} PEs, {} MHz), batch {}: plan (nothing simulated)\n", net.name,
+             hw.name, pes, hw.clock_mhz, o.batch);
+  fmt::print("{:<14} {:<26} {:>3} {:>3} {:>4} {:>4} {:>5} {:>5} {:>6} {:>12} {:>11} {:>6} {:>3}\n",
+             "layer", "shape (CxHxW)", "p", "q", "sets", "cols", "strip", "PEs", "passes",
+             "MACs", "est cycles", "util%", "sim");
+  std::vector<int> sim_of(plan.lowered.size(), -1);
+  for (std::size_t w = 0; w < plan.work.size(); ++w) {
+    for (std::size_t i : plan.work[w]) sim_of[i] = int(w);
+  }
+  int64_t macs = 0, est = 0;
+  nlohmann::json layers = nlohmann::json::array();
+  for (std::size_t i = plan.start; i < plan.lowered.size(); ++i) {
+    const LayerDesc& d = plan.lowered[i].desc;
+    const LayerMap& m = plan.maps[i];
+    const int64_t c = plan.est_cycles[i];
+    const double util = c > 0 ? double(d.macs()) / (double(c) * pes) : 0.0;
+    fmt::print("{:<14} {:<26} {:>3} {:>3} {:>4} {:>4} {:>5} {:>5} {:>6} {:>12} {:>11} {:>6.1f} "
+               "{:>3}\n",
+               plan.lowered[i].name, shape_str(d, m), m.p, m.q, m.sets, m.cols, m.strip_rows,
+               m.active_pes(d), m.passes(d), d.macs(), c, 100 * util, sim_of[i]);
+    macs += d.macs();
+    est += c;
+    layers.push_back({{"name", plan.lowered[i].name},
+                      {"layer", d.str()},
+                      {"mapping", m.str()},
+                      {"macs", d.macs()},
+                      {"active_pes", m.active_pes(d)},
+                      {"passes", m.passes(d)},
+                      {"est_cycles", c},
+                      {"est_utilization", util},
+                      {"sim", sim_of[i]}});
+  }
+  const double util = est > 0 ? double(macs) / (double(est) * pes) : 0.0;
+  fmt::print("{:<14} {:<26} {:>3} {:>3} {:>4} {:>4} {:>5} {:>5} {:>6} {:>12} {:>11} {:>6.1f}\n",
+             "total", "", "", "", "", "", "", "", "", macs, est, 100 * util);
+  const std::vector<int64_t> load = plan.sim_est_cycles();
+  nlohmann::json sims = nlohmann::json::array();
+  for (std::size_t w = 0; w < load.size(); ++w) {
+    fmt::print("simulation {}: {} layers, {} estimated cycles ({:.1f}% of the total)\n", w,
+               plan.work[w].size(), load[w], est > 0 ? 100.0 * double(load[w]) / double(est) : 0);
+    sims.push_back({{"layers", plan.work[w].size()}, {"est_cycles", load[w]}});
+  }
+  fmt::print("est cycles = the mapper's estimate (tb::estimated_cycles), which picks the mapping "
+             "and splits the layers over --jobs simulations; the RTL's cycles differ. The run's "
+             "wall time follows its largest simulation.\n");
+  if (!o.json_path.empty()) {
+    write_json_file(o.json_path, {{"network", net.name},
+                                  {"config", hw.name},
+                                  {"batch", o.batch},
+                                  {"jobs", o.jobs},
+                                  {"layers", layers},
+                                  {"simulations", sims},
+                                  {"totals", {{"macs", macs}, {"est_cycles", est},
+                                              {"est_utilization", util}}}});
+  }
+  return 0;
+}
+
 }  // namespace
+
+std::string duration_str(double seconds) {
+  if (seconds < 0) return "?";
+  if (seconds < 90) return fmt::format("{:.0f} s", seconds);
+  const int64_t min = int64_t(seconds / 60 + 0.5);
+  if (min < 60) return fmt::format("{} min", min);
+  return fmt::format("{} h {:02} min", min / 60, min % 60);
+}
+
+void print_layer_progress(const LayerReport& r, int index, int count, double remaining_s) {
+  fmt::print(stderr, "[{}/{}] {:<12} {:>10} cycles {:>6.1f}% util {:>7.1f} s  {}{}\n",
+             index + 1, count, r.name, r.cycles, 100 * r.utilization, r.sim_seconds,
+             r.bitexact ? "bit-exact" : "MISMATCH",
+             index + 1 < count ? fmt::format("  (about {} left)", duration_str(remaining_s))
+                               : "");
+}
 
 std::optional<net::Network> load_run_network(const std::string& path,
                                              const std::string& precision,
@@ -82,29 +161,27 @@ int cmd_run(const RunCmdOptions& o) {
     fmt::print(stderr, "error: --trace needs one simulation (--jobs 1)\n");
     return 2;
   }
+  if (o.plan) return print_plan(o, *hw, net, ro);
   if (!o.quiet) {
     fmt::print(stderr, "{} on {} ({}x{} PEs), batch {}, seed {}, {}{}\n", net.name, hw->name,
                hw->pe_rows, hw->pe_cols, o.batch, o.seed, o.dram.str(),
                o.jobs > 1 ? fmt::format(", {} parallel simulations", o.jobs) : "");
   }
   const NetworkReport nr = run_network_rtl(
-      net, o.batch, ro, [&](const LayerReport& r, int i, int n) {
-        if (o.quiet) return;
-        fmt::print(stderr, "[{}/{}] {:<12} {:>10} cycles {:>6.1f}% util {:>6.1f} s  {}\n", i + 1,
-                   n, r.name, r.cycles, 100 * r.utilization, r.sim_seconds,
-                   r.bitexact ? "bit-exact" : "MISMATCH");
+      net, o.batch, ro, [&](const LayerReport& r, int i, int n, double left_s) {
+        if (!o.quiet) print_layer_progress(r, i, n, left_s);
       });
   const int pes = hw->pe_rows * hw->pe_cols;
   fmt::print("\n{} on {} ({} PEs, {} MHz), batch {}, seed {}\n", net.name, hw->name, pes,
              hw->clock_mhz, o.batch, o.seed);
-  fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6} {:>5} {:>6} {:>10} {:>10} {:>9} {:>7}\n",
+  fmt::print("{:<14} {:<26} {:>11} {:>10} {:>6} {:>5} {:>6} {:>10} {:>10} {:>9} {:>7}\n",
              "layer", "shape (CxHxW)", "MACs", "cycles", "util%", "PEs", "passes", "DRAM rd B",
              "DRAM wr B", "bit-exact", "sim s");
   int64_t macs = 0;
   uint64_t rd = 0, wr = 0;
   nlohmann::json layers = nlohmann::json::array();
   for (const LayerReport& r : nr.layers) {
-    fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6.1f} {:>5} {:>6} {:>10} {:>10} {:>9} {:>7.1f}\n",
+    fmt::print("{:<14} {:<26} {:>11} {:>10} {:>6.1f} {:>5} {:>6} {:>10} {:>10} {:>9} {:>7.1f}\n",
                r.name, shape_str(r.desc, r.map), r.macs, r.cycles, 100 * r.utilization,
                r.active_pes, r.map.passes(r.desc), r.dram_read_bytes, r.dram_write_bytes,
                r.bitexact ? "yes" : "NO", r.sim_seconds);
@@ -115,7 +192,7 @@ int cmd_run(const RunCmdOptions& o) {
     layers.push_back(layer_json(r));
   }
   const double util = nr.cycles ? double(macs) / (double(nr.cycles) * pes) : 0.0;
-  fmt::print("{:<14} {:<22} {:>11} {:>10} {:>6.1f} {:>5} {:>6} {:>10} {:>10} {:>9} {:>7.1f}\n",
+  fmt::print("{:<14} {:<26} {:>11} {:>10} {:>6.1f} {:>5} {:>6} {:>10} {:>10} {:>9} {:>7.1f}\n",
              "total", "", macs, nr.cycles, 100 * util, "", "", rd, wr,
              nr.bitexact ? "yes" : "NO", nr.sim_seconds);
   const double ms = double(nr.cycles) / (hw->clock_mhz * 1e3);

@@ -30,8 +30,15 @@ struct RunCmdOptions {
   bool checked = false;    // the model with RTL assertions (default: the fast model)
   bool quiet = false;
   int jobs = 1;            // parallel simulations (RunOptions::jobs)
+  bool plan = false;       // print the mappings, estimates and split; simulate nothing
 };
 int cmd_run(const RunCmdOptions& o);
+
+// "45 s", "12 min", "2 h 05 min" ("?" when negative): a wall-time estimate.
+std::string duration_str(double seconds);
+// One line on stderr per finished layer of rsnpu run / bench: the layer's cycles,
+// utilization, simulation seconds, verdict and the estimated wall time left in the run.
+void print_layer_progress(const LayerReport& r, int index, int count, double remaining_s);
 
 struct LayerRegressOptions {
   std::string config = "tiny";

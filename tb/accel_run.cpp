@@ -181,19 +181,15 @@ void finish_report(Harness& h, const LayerRunResult& r, const std::vector<DramAd
 // Splits the layers [start, end) over at most 'jobs' simulations: longest estimated layer
 // first, each to the simulation with the least estimated work so far (LPT). Each list is in
 // network order; no list is empty.
-std::vector<std::vector<std::size_t>> assign_layers(const cfg::HwConfig& hw,
-                                                    const std::vector<LoweredLayer>& lowered,
-                                                    const std::vector<LayerMap>& maps,
+std::vector<std::vector<std::size_t>> assign_layers(const std::vector<int64_t>& est_cycles,
                                                     std::size_t start, int jobs) {
-  const std::size_t n = lowered.size() - start;
+  const std::size_t n = est_cycles.size() - start;
   const std::size_t bins = std::clamp<std::size_t>(std::size_t(std::max(jobs, 1)), 1,
                                                    std::max<std::size_t>(n, 1));
   std::vector<std::vector<std::size_t>> work(bins);
   std::vector<int64_t> load(bins, 0);
   std::vector<std::pair<int64_t, std::size_t>> by_cost;
-  for (std::size_t i = start; i < lowered.size(); ++i) {
-    by_cost.emplace_back(estimated_cycles(hw, lowered[i].desc, maps[i]), i);
-  }
+  for (std::size_t i = start; i < est_cycles.size(); ++i) by_cost.emplace_back(est_cycles[i], i);
   std::stable_sort(by_cost.begin(), by_cost.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
   for (const auto& [cost, i] : by_cost) {
@@ -396,26 +392,43 @@ RawRun run_descriptor_rtl(const LayerDesc& d, const LayerMap& m, const DramAddrs
   return raw;
 }
 
-NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptions& opt,
-                              const Progress& progress) {
-  return run_network_rtl(net, net::make_random_data(net, opt.seed),
-                         net::make_random_input(net, batch, opt.seed), opt, progress);
+std::vector<int64_t> NetworkPlan::sim_est_cycles() const {
+  std::vector<int64_t> load;
+  for (const std::vector<std::size_t>& w : work) {
+    int64_t sum = 0;
+    for (std::size_t i : w) sum += est_cycles[i];
+    load.push_back(sum);
+  }
+  return load;
 }
 
-NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& data,
-                              const golden::WordTensor& input, const RunOptions& opt,
-                              const Progress& progress) {
-  const int batch = input.shape.n;
+double remaining_seconds(const std::vector<int64_t>& load, const std::vector<int64_t>& done,
+                         double elapsed_s) {
+  double rate_sum = 0;  // estimated cycles per second, summed over the simulations that have
+  int rated = 0;        // finished something
+  for (std::size_t w = 0; w < load.size() && w < done.size(); ++w) {
+    if (done[w] > 0 && elapsed_s > 0) {
+      rate_sum += double(done[w]) / elapsed_s;
+      ++rated;
+    }
+  }
+  if (rated == 0) return -1.0;
+  double left = 0;
+  for (std::size_t w = 0; w < load.size(); ++w) {
+    const int64_t d = w < done.size() ? done[w] : 0;
+    const double rate = d > 0 ? double(d) / elapsed_s : rate_sum / rated;
+    left = std::max(left, double(std::max<int64_t>(load[w] - d, 0)) / rate);
+  }
+  return left;
+}
+
+NetworkPlan plan_network(const net::Network& net, int batch, const RunOptions& opt) {
   const cfg::HwConfig& hw = find_config(opt.config);
-  NetworkReport nr;
-  nr.network = net.name;
-  nr.config = hw.name;
-  nr.batch = batch;
-  nr.seed = opt.seed;
+  NetworkPlan plan;
+  std::vector<LoweredLayer>& lowered = plan.lowered;
+  std::vector<LayerMap>& maps = plan.maps;
   // Fully connected layers as one filter over the whole input when the array has the rows
   // for it, else one channel per input row.
-  std::vector<LoweredLayer> lowered;
-  std::vector<LayerMap> maps;
   for (FcLowering fc : {FcLowering::kWholeInput, FcLowering::kRowsAsChannels}) {
     lowered = lower_network(net, batch, fc);
     maps.clear();
@@ -435,7 +448,7 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
     }
   }
   // The first layer to simulate, checked before the golden run.
-  std::size_t start = 0;
+  std::size_t& start = plan.start;
   if (!opt.first_layer.empty()) {
     const net::Layer* first = net.find(opt.first_layer);
     if (first == nullptr) {
@@ -448,6 +461,33 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
                                  net.name, opt.first_layer));
     }
   }
+  for (std::size_t i = 0; i < lowered.size(); ++i) {
+    plan.est_cycles.push_back(estimated_cycles(hw, lowered[i].desc, maps[i]));
+  }
+  plan.work = assign_layers(plan.est_cycles, start, opt.jobs);
+  return plan;
+}
+
+NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptions& opt,
+                              const Progress& progress) {
+  return run_network_rtl(net, net::make_random_data(net, opt.seed),
+                         net::make_random_input(net, batch, opt.seed), opt, progress);
+}
+
+NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& data,
+                              const golden::WordTensor& input, const RunOptions& opt,
+                              const Progress& progress) {
+  const int batch = input.shape.n;
+  const cfg::HwConfig& hw = find_config(opt.config);
+  NetworkReport nr;
+  nr.network = net.name;
+  nr.config = hw.name;
+  nr.batch = batch;
+  nr.seed = opt.seed;
+  const NetworkPlan plan = plan_network(net, batch, opt);
+  const std::vector<LoweredLayer>& lowered = plan.lowered;
+  const std::vector<LayerMap>& maps = plan.maps;
+  const std::size_t start = plan.start;
   const std::vector<golden::WordTensor> gold = net::run_golden(net, data, input, hw.acc_bits);
 
   // DRAM plan: the tensors (0: the input; a concatenation is one tensor that several
@@ -495,8 +535,9 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
   DramKnobs knobs = opt.dram;
   // Which worker simulates which layers (each worker: its own simulation, its layers in
   // network order). One worker: all layers, each reading its predecessors' RTL output.
-  const std::vector<std::vector<std::size_t>> work = assign_layers(
-      hw, lowered, maps, start, opt.jobs);
+  const std::vector<std::vector<std::size_t>>& work = plan.work;
+  const std::vector<int64_t> sim_load = plan.sim_est_cycles();
+  std::vector<int64_t> sim_done(work.size(), 0);
   if (work.size() > 1 && !opt.wave_path.empty()) {
     throw std::invalid_argument("a waveform needs one simulation: run with --jobs 1");
   }
@@ -579,7 +620,10 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
         ran[i] = 1;
         {
           const std::lock_guard<std::mutex> lock(progress_mu);
-          if (progress) progress(rep, done, to_run);
+          sim_done[w] += plan.est_cycles[i];
+          const double elapsed =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          if (progress) progress(rep, done, to_run, remaining_seconds(sim_load, sim_done, elapsed));
           ++done;
         }
         if (!rep.failure.empty() && r.err_code == 0 && !r.done) {  // the RTL hung

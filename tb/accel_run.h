@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <random>
@@ -115,7 +116,32 @@ struct NetworkReport {
   double sim_seconds = 0.0;
   golden::WordTensor output;  // the last layer's output as the RTL wrote it to DRAM
 };
-using Progress = std::function<void(const LayerReport&, int index, int count)>;
+// How run_network_rtl runs a network, decided before anything is simulated: the hardware
+// layers with their mappings, the first one simulated (RunOptions::first_layer), the mapper's
+// cycle estimate of each (estimated_cycles) and which simulation runs which layers
+// (RunOptions::jobs: longest estimated layer first, each to the least loaded simulation).
+// Throws MapError when a layer does not map or first_layer names no hardware layer.
+struct NetworkPlan {
+  std::vector<LoweredLayer> lowered;
+  std::vector<LayerMap> maps;                  // one per lowered layer
+  std::vector<int64_t> est_cycles;             // one per lowered layer
+  std::size_t start = 0;                       // first lowered layer simulated
+  std::vector<std::vector<std::size_t>> work;  // per simulation: its layers, network order
+  std::vector<int64_t> sim_est_cycles() const;  // per simulation: the sum of its estimates
+};
+NetworkPlan plan_network(const net::Network& net, int batch, const RunOptions& opt);
+
+// Wall time left in a run, from the estimates: simulation w has load[w] estimated cycles in
+// all and has finished done[w] of them in elapsed_s seconds; a simulation that has finished
+// nothing yet is taken to run at the mean speed of those that have. The run ends with its
+// slowest simulation. Negative when no simulation has finished anything.
+double remaining_seconds(const std::vector<int64_t>& load, const std::vector<int64_t>& done,
+                         double elapsed_s);
+
+// Called after each layer, in completion order: the layer, how many layers finished before
+// it, how many the run has, and the estimated wall seconds left (remaining_seconds).
+using Progress =
+    std::function<void(const LayerReport&, int index, int count, double remaining_s)>;
 // Seeded random weights, biases and input (net::make_random_data / make_random_input).
 NetworkReport run_network_rtl(const net::Network& net, int batch, const RunOptions& opt,
                               const Progress& progress = {});

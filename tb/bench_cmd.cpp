@@ -192,11 +192,8 @@ int cmd_bench(const BenchOptions& o) {
   }
   NetworkReport nr;
   try {
-    nr = run_network_rtl(net, o.batch, ro, [&](const LayerReport& r, int i, int n) {
-      if (o.quiet) return;
-      fmt::print(stderr, "[{}/{}] {:<12} {:>10} cycles {:>6.1f}% util {:>7.1f} s  {}\n", i + 1, n,
-                 r.name, r.cycles, 100 * r.utilization, r.sim_seconds,
-                 r.bitexact ? "bit-exact" : "MISMATCH");
+    nr = run_network_rtl(net, o.batch, ro, [&](const LayerReport& r, int i, int n, double left) {
+      if (!o.quiet) print_layer_progress(r, i, n, left);
     });
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());

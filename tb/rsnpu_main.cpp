@@ -288,6 +288,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
   run->add_flag("-q,--quiet", run_o.quiet, "No progress output");
+  run->add_flag("--plan", run_o.plan,
+                "Simulate nothing: print each layer's mapping and estimated cycles and how "
+                "--jobs splits the layers (with --json: as JSON)");
 
   rsnpu::tb::LayerRegressOptions lr;
   auto* lreg = app.add_subcommand(

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
@@ -117,6 +118,93 @@ TEST(Accel, ParallelRunMatchesSerial) {
   EXPECT_GT(reads_other, 0);
   EXPECT_EQ(parallel.cycles, serial.cycles);
   EXPECT_EQ(parallel.output.data, serial.output.data);
+  // The run followed the plan that rsnpu run --plan prints.
+  const NetworkPlan plan = plan_network(n, 1, ro);
+  std::size_t k = 0;
+  for (std::size_t w = 0; w < plan.work.size(); ++w) {
+    for (std::size_t i : plan.work[w]) {
+      ASSERT_LT(i, parallel.layers.size());
+      EXPECT_EQ(parallel.layers[i].sim, int(w)) << parallel.layers[i].name;
+      EXPECT_EQ(parallel.layers[i].map.str(), plan.maps[i].str());
+      ++k;
+    }
+  }
+  EXPECT_EQ(k, parallel.layers.size());
+}
+
+// The plan of a run (nothing simulated): every hardware layer from the first one simulated
+// lies in exactly one simulation, in network order; the estimates are the mapper's; the
+// longest-first split leaves no simulation more than one layer above an even share.
+TEST(Accel, PlanSplitsEveryLayerOnce) {
+  const net::Network n =
+      net::parse_network_file(std::string(RSNPU_SOURCE_DIR) + "/networks/vgg16.json");
+  const cfg::HwConfig& hw = *cfg::find("eyeriss");
+  RunOptions ro;
+  ro.config = "eyeriss";
+  for (const int jobs : {1, 2, 3}) {
+    for (const std::string first : {"", "conv4_2"}) {
+      SCOPED_TRACE(fmt::format("jobs {} first '{}'", jobs, first));
+      ro.jobs = jobs;
+      ro.first_layer = first;
+      const NetworkPlan plan = plan_network(n, 4, ro);
+      ASSERT_EQ(plan.lowered.size(), 16u);  // 13 convs (5 with their pool fused), 3 fc
+      ASSERT_EQ(plan.maps.size(), plan.lowered.size());
+      ASSERT_EQ(plan.est_cycles.size(), plan.lowered.size());
+      if (first.empty()) {
+        EXPECT_EQ(plan.start, 0u);
+      } else {
+        ASSERT_GT(plan.start, 0u);
+        EXPECT_EQ(plan.lowered[plan.start].name, first);
+      }
+      std::vector<int> seen(plan.lowered.size(), 0);
+      int64_t total = 0, largest = 0;
+      for (std::size_t i = 0; i < plan.lowered.size(); ++i) {
+        const LoweredLayer& l = plan.lowered[i];
+        EXPECT_EQ(l.desc.n, 4);
+        EXPECT_EQ(plan.est_cycles[i], estimated_cycles(hw, l.desc, plan.maps[i])) << l.name;
+        EXPECT_GT(plan.est_cycles[i], 0) << l.name;
+        if (i >= plan.start) {
+          total += plan.est_cycles[i];
+          largest = std::max(largest, plan.est_cycles[i]);
+        }
+      }
+      ASSERT_EQ(plan.work.size(), std::size_t(jobs));
+      for (const std::vector<std::size_t>& w : plan.work) {
+        ASSERT_FALSE(w.empty());
+        EXPECT_TRUE(std::is_sorted(w.begin(), w.end()));
+        for (std::size_t i : w) {
+          ASSERT_LT(i, seen.size());
+          ASSERT_GE(i, plan.start);
+          ++seen[i];
+        }
+      }
+      for (std::size_t i = 0; i < seen.size(); ++i) {
+        EXPECT_EQ(seen[i], i < plan.start ? 0 : 1) << plan.lowered[i].name;
+      }
+      const std::vector<int64_t> load = plan.sim_est_cycles();
+      int64_t sum = 0;
+      for (const int64_t l : load) {
+        sum += l;
+        EXPECT_LE(l, total / jobs + largest);
+      }
+      EXPECT_EQ(sum, total);
+    }
+  }
+}
+
+// The wall time left: each simulation's remaining estimated cycles at its own measured pace,
+// or at the mean pace of the others before it has finished a layer; the slowest decides.
+TEST(Accel, RemainingSecondsFromTheEstimates) {
+  // Nothing finished: unknown.
+  EXPECT_LT(remaining_seconds({100, 100}, {0, 0}, 10.0), 0.0);
+  // Simulation 0: 50 of 100 in 10 s (5 per s), 10 s left; simulation 1 at that pace: 20 s.
+  EXPECT_DOUBLE_EQ(remaining_seconds({100, 100}, {50, 0}, 10.0), 20.0);
+  // Both measured: 0 has 60 left at 4/s (15 s), 1 has 10 left at 9/s.
+  EXPECT_DOUBLE_EQ(remaining_seconds({100, 100}, {40, 90}, 10.0), 15.0);
+  // All done.
+  EXPECT_DOUBLE_EQ(remaining_seconds({100, 30}, {100, 30}, 10.0), 0.0);
+  // A simulation whose layers ran over their estimates has nothing left, not a negative time.
+  EXPECT_DOUBLE_EQ(remaining_seconds({100, 100}, {100, 150}, 10.0), 0.0);
 }
 
 // The check phase of the layer controller: at most 55 steps of the sequential multiplier,
