@@ -403,21 +403,27 @@ std::vector<int64_t> NetworkPlan::sim_est_cycles() const {
 }
 
 double remaining_seconds(const std::vector<int64_t>& load, const std::vector<int64_t>& done,
-                         double elapsed_s) {
-  double rate_sum = 0;  // estimated cycles per second, summed over the simulations that have
-  int rated = 0;        // finished something
-  for (std::size_t w = 0; w < load.size() && w < done.size(); ++w) {
-    if (done[w] > 0 && elapsed_s > 0) {
-      rate_sum += double(done[w]) / elapsed_s;
+                         const std::vector<double>& last_s, double elapsed_s) {
+  const std::size_t n = load.size();
+  if (done.size() != n || last_s.size() != n) {
+    throw std::invalid_argument("remaining_seconds: one load, done and last_s per simulation");
+  }
+  auto finished = [&](std::size_t w) { return done[w] > 0 && last_s[w] > 0; };
+  double rate_sum = 0;  // estimated cycles per second, over the simulations that finished some
+  int rated = 0;
+  for (std::size_t w = 0; w < n; ++w) {
+    if (finished(w)) {
+      rate_sum += double(done[w]) / last_s[w];
       ++rated;
     }
   }
   if (rated == 0) return -1.0;
   double left = 0;
-  for (std::size_t w = 0; w < load.size(); ++w) {
-    const int64_t d = w < done.size() ? done[w] : 0;
-    const double rate = d > 0 ? double(d) / elapsed_s : rate_sum / rated;
-    left = std::max(left, double(std::max<int64_t>(load[w] - d, 0)) / rate);
+  for (std::size_t w = 0; w < n; ++w) {
+    const double rate = finished(w) ? double(done[w]) / last_s[w] : rate_sum / rated;
+    const double since = elapsed_s - (finished(w) ? last_s[w] : 0.0);  // in the running layer
+    const double rest = double(std::max<int64_t>(load[w] - done[w], 0)) / rate;
+    left = std::max(left, std::max(rest - since, 0.0));
   }
   return left;
 }
@@ -538,6 +544,7 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
   const std::vector<std::vector<std::size_t>>& work = plan.work;
   const std::vector<int64_t> sim_load = plan.sim_est_cycles();
   std::vector<int64_t> sim_done(work.size(), 0);
+  std::vector<double> sim_last_s(work.size(), 0.0);  // when each finished its latest layer
   if (work.size() > 1 && !opt.wave_path.empty()) {
     throw std::invalid_argument("a waveform needs one simulation: run with --jobs 1");
   }
@@ -620,10 +627,13 @@ NetworkReport run_network_rtl(const net::Network& net, const net::NetworkData& d
         ran[i] = 1;
         {
           const std::lock_guard<std::mutex> lock(progress_mu);
-          sim_done[w] += plan.est_cycles[i];
           const double elapsed =
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          if (progress) progress(rep, done, to_run, remaining_seconds(sim_load, sim_done, elapsed));
+          sim_done[w] += plan.est_cycles[i];
+          sim_last_s[w] = elapsed;
+          if (progress) {
+            progress(rep, done, to_run, remaining_seconds(sim_load, sim_done, sim_last_s, elapsed));
+          }
           ++done;
         }
         if (!rep.failure.empty() && r.err_code == 0 && !r.done) {  // the RTL hung

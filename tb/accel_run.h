@@ -131,12 +131,15 @@ struct NetworkPlan {
 };
 NetworkPlan plan_network(const net::Network& net, int batch, const RunOptions& opt);
 
-// Wall time left in a run, from the estimates: simulation w has load[w] estimated cycles in
-// all and has finished done[w] of them in elapsed_s seconds; a simulation that has finished
-// nothing yet is taken to run at the mean speed of those that have. The run ends with its
-// slowest simulation. Negative when no simulation has finished anything.
+// Wall time left in a run, from the estimates. Simulation w has load[w] estimated cycles in
+// all; its finished layers hold done[w] of them, the last of which finished last_s[w] seconds
+// into the run, and elapsed_s seconds have passed. Its pace is done[w] / last_s[w]; the time
+// since last_s[w] went into the layer it is running, so it is subtracted from what the rest
+// needs at that pace (never below 0). A simulation that has finished nothing yet is taken at
+// the mean pace of those that have. The run ends with its slowest simulation. Negative when
+// no simulation has finished anything.
 double remaining_seconds(const std::vector<int64_t>& load, const std::vector<int64_t>& done,
-                         double elapsed_s);
+                         const std::vector<double>& last_s, double elapsed_s);
 
 // Called after each layer, in completion order: the layer, how many layers finished before
 // it, how many the run has, and the estimated wall seconds left (remaining_seconds).

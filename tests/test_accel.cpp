@@ -192,19 +192,26 @@ TEST(Accel, PlanSplitsEveryLayerOnce) {
   }
 }
 
-// The wall time left: each simulation's remaining estimated cycles at its own measured pace,
-// or at the mean pace of the others before it has finished a layer; the slowest decides.
+// The wall time left: each simulation's remaining estimated cycles at the pace of its
+// finished layers, less the time it has already spent in the layer it is running (or at the
+// mean pace of the others before it has finished a layer); the slowest simulation decides.
 TEST(Accel, RemainingSecondsFromTheEstimates) {
   // Nothing finished: unknown.
-  EXPECT_LT(remaining_seconds({100, 100}, {0, 0}, 10.0), 0.0);
-  // Simulation 0: 50 of 100 in 10 s (5 per s), 10 s left; simulation 1 at that pace: 20 s.
-  EXPECT_DOUBLE_EQ(remaining_seconds({100, 100}, {50, 0}, 10.0), 20.0);
-  // Both measured: 0 has 60 left at 4/s (15 s), 1 has 10 left at 9/s.
-  EXPECT_DOUBLE_EQ(remaining_seconds({100, 100}, {40, 90}, 10.0), 15.0);
+  EXPECT_LT(remaining_seconds({100, 100}, {0, 0}, {0, 0}, 10.0), 0.0);
+  // Simulation 0 finished 50 of 100 at 10 s (5 per s): 10 s more. Simulation 1 at that pace
+  // needs 20 s from the start, 10 of which have passed.
+  EXPECT_DOUBLE_EQ(remaining_seconds({100, 100}, {50, 0}, {10, 0}, 10.0), 10.0);
+  // The same 4 s later: simulation 0 has spent 4 of its 10 s in its running layer.
+  EXPECT_DOUBLE_EQ(remaining_seconds({100, 100}, {50, 0}, {10, 0}, 14.0), 6.0);
+  // A long layer in flight: simulation 1 finished 20 at 10 s (2 per s) and has spent the 80 s
+  // since on its remaining 180: 90 - 80 = 10 s left, not the 180 / (20 / 90 s) = 810 s that a
+  // pace over the whole elapsed time gives. Simulation 0 finished its 100 at 50 s.
+  EXPECT_DOUBLE_EQ(remaining_seconds({100, 200}, {100, 20}, {50, 10}, 90.0), 10.0);
   // All done.
-  EXPECT_DOUBLE_EQ(remaining_seconds({100, 30}, {100, 30}, 10.0), 0.0);
-  // A simulation whose layers ran over their estimates has nothing left, not a negative time.
-  EXPECT_DOUBLE_EQ(remaining_seconds({100, 100}, {100, 150}, 10.0), 0.0);
+  EXPECT_DOUBLE_EQ(remaining_seconds({100, 30}, {100, 30}, {8, 10}, 10.0), 0.0);
+  // A layer running over its estimate: nothing left, not a negative time.
+  EXPECT_DOUBLE_EQ(remaining_seconds({100, 100}, {100, 50}, {10, 5}, 60.0), 0.0);
+  EXPECT_THROW(remaining_seconds({100, 100}, {100}, {10, 5}, 60.0), std::invalid_argument);
 }
 
 // The check phase of the layer controller: at most 55 steps of the sequential multiplier,
