@@ -39,6 +39,8 @@ nlohmann::json layer_json(const LayerReport& r) {
 }
 
 // rsnpu run --plan: what the run would simulate, from the mapper alone.
+constexpr char kPlanRow[] =
+    "{:<14} {:<26} {:>3} {:>3} {:>4} {:>4} {:>5} {:>5} {:>6} {:>12} {:>11} {:>6.1f} {:>3}\n";
 int print_plan(const RunCmdOptions& o, const cfg::HwConfig& hw, const net::Network& net,
                const RunOptions& ro) {
   const NetworkPlan plan = plan_network(net, o.batch, ro);
@@ -59,9 +61,7 @@ int print_plan(const RunCmdOptions& o, const cfg::HwConfig& hw, const net::Netwo
     const LayerMap& m = plan.maps[i];
     const int64_t c = plan.est_cycles[i];
     const double util = c > 0 ? double(d.macs()) / (double(c) * pes) : 0.0;
-    fmt::print("{:<14} {:<26} {:>3} {:>3} {:>4} {:>4} {:>5} {:>5} {:>6} {:>12} {:>11} {:>6.1f} "
-               "{:>3}\n",
-               plan.lowered[i].name, shape_str(d, m), m.p, m.q, m.sets, m.cols, m.strip_rows,
+    fmt::print(kPlanRow, plan.lowered[i].name, shape_str(d, m), m.p, m.q, m.sets, m.cols, m.strip_rows,
                m.active_pes(d), m.passes(d), d.macs(), c, 100 * util, sim_of[i]);
     macs += d.macs();
     est += c;
@@ -76,8 +76,7 @@ int print_plan(const RunCmdOptions& o, const cfg::HwConfig& hw, const net::Netwo
                       {"sim", sim_of[i]}});
   }
   const double util = est > 0 ? double(macs) / (double(est) * pes) : 0.0;
-  fmt::print("{:<14} {:<26} {:>3} {:>3} {:>4} {:>4} {:>5} {:>5} {:>6} {:>12} {:>11} {:>6.1f}\n",
-             "total", "", "", "", "", "", "", "", "", macs, est, 100 * util);
+  fmt::print(kPlanRow, "total", "", "", "", "", "", "", "", "", macs, est, 100 * util, "");
   const std::vector<int64_t> load = plan.sim_est_cycles();
   nlohmann::json sims = nlohmann::json::array();
   for (std::size_t w = 0; w < load.size(); ++w) {
@@ -102,14 +101,6 @@ int print_plan(const RunCmdOptions& o, const cfg::HwConfig& hw, const net::Netwo
 }
 
 }  // namespace
-
-std::string duration_str(double seconds) {
-  if (seconds < 0) return "?";
-  if (seconds < 90) return fmt::format("{:.0f} s", seconds);
-  const int64_t min = int64_t(seconds / 60 + 0.5);
-  if (min < 60) return fmt::format("{} min", min);
-  return fmt::format("{} h {:02} min", min / 60, min % 60);
-}
 
 void print_layer_progress(const LayerReport& r, int index, int count, double remaining_s) {
   fmt::print(stderr, "[{}/{}] {:<12} {:>10} cycles {:>6.1f}% util {:>7.1f} s  {}{}\n",

@@ -34,8 +34,6 @@ struct RunCmdOptions {
 };
 int cmd_run(const RunCmdOptions& o);
 
-// "45 s", "12 min", "2 h 05 min" ("?" when negative): a wall-time estimate.
-std::string duration_str(double seconds);
 // One line on stderr per finished layer of rsnpu run / bench: the layer's cycles,
 // utilization, simulation seconds, verdict and the estimated wall time left in the run.
 void print_layer_progress(const LayerReport& r, int index, int count, double remaining_s);

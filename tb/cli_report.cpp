@@ -47,4 +47,12 @@ nlohmann::json counters_json(const std::array<uint64_t, hw::kPerfCtrCount>& coun
   return j;
 }
 
+std::string duration_str(double seconds) {
+  if (seconds < 0) return "?";
+  if (seconds < 90) return fmt::format("{:.0f} s", seconds);
+  const int64_t min = int64_t(seconds / 60 + 0.5);
+  if (min < 60) return fmt::format("{} min", min);
+  return fmt::format("{} h {:02} min", min / 60, min % 60);
+}
+
 }  // namespace rsnpu::tb

@@ -18,6 +18,9 @@ void write_json_file(const std::string& path, const nlohmann::json& j);
 void print_progress(const std::string& what, uint64_t i, uint64_t n, const std::string& unit,
                     uint64_t every);
 
+// "45 s", "12 min", "2 h 05 min" ("?" when negative): a wall-time estimate.
+std::string duration_str(double seconds);
+
 // The activity counters by name: PerfCtr::kCycMac -> "cyc_mac".
 nlohmann::json counters_json(const std::array<uint64_t, hw::kPerfCtrCount>& counters);
 
