@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -433,25 +434,43 @@ NetworkPlan plan_network(const net::Network& net, int batch, const RunOptions& o
   NetworkPlan plan;
   std::vector<LoweredLayer>& lowered = plan.lowered;
   std::vector<LayerMap>& maps = plan.maps;
-  // Fully connected layers as one filter over the whole input when the array has the rows
-  // for it, else one channel per input row.
-  for (FcLowering fc : {FcLowering::kWholeInput, FcLowering::kRowsAsChannels}) {
-    lowered = lower_network(net, batch, fc);
-    maps.clear();
+  // A fully connected layer over an input of more than one row lowers two ways (FcLowering):
+  // one filter over the whole input, or one channel per input row. Both read the same DRAM
+  // images, so each such layer takes the lowering that maps with fewer estimated cycles (the
+  // whole input on a tie); every other layer lowers the same either way.
+  const std::vector<LoweredLayer> whole = lower_network(net, batch, FcLowering::kWholeInput);
+  const std::vector<LoweredLayer> rows = lower_network(net, batch, FcLowering::kRowsAsChannels);
+  auto map_named = [&hw, &net](const LoweredLayer& l) {
     try {
-      for (const LoweredLayer& l : lowered) {
-        try {
-          maps.push_back(map_layer(hw, l.desc));
-        } catch (const MapError& e) {
-          throw MapError(fmt::format("layer \"{}\": {}", l.name, e.what()));
-        }
-      }
-      break;
+      return map_layer(hw, l.desc);
     } catch (const MapError& e) {
-      if (fc == FcLowering::kRowsAsChannels) {
-        throw MapError(fmt::format("{} on {}: {}", net.name, hw.name, e.what()));
+      throw MapError(
+          fmt::format("{} on {}: layer \"{}\": {}", net.name, hw.name, l.name, e.what()));
+    }
+  };
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    const bool two_ways = whole[i].desc.h != rows[i].desc.h;
+    std::optional<LayerMap> map_whole;
+    try {
+      map_whole = map_named(whole[i]);
+    } catch (const MapError&) {
+      if (!two_ways) throw;
+    }
+    const int64_t est_whole = map_whole ? estimated_cycles(hw, whole[i].desc, *map_whole)
+                                        : std::numeric_limits<int64_t>::max();
+    if (two_ways) {
+      const LayerMap map_rows = map_named(rows[i]);  // the error names the layer if neither maps
+      const int64_t est_rows = estimated_cycles(hw, rows[i].desc, map_rows);
+      if (est_rows < est_whole) {
+        lowered.push_back(rows[i]);
+        maps.push_back(map_rows);
+        plan.est_cycles.push_back(est_rows);
+        continue;
       }
     }
+    lowered.push_back(whole[i]);
+    maps.push_back(*map_whole);
+    plan.est_cycles.push_back(est_whole);
   }
   // The first layer to simulate, checked before the golden run.
   std::size_t& start = plan.start;
@@ -466,9 +485,6 @@ NetworkPlan plan_network(const net::Network& net, int batch, const RunOptions& o
                                  "no hardware layer; start at a conv, fc or standalone pool",
                                  net.name, opt.first_layer));
     }
-  }
-  for (std::size_t i = 0; i < lowered.size(); ++i) {
-    plan.est_cycles.push_back(estimated_cycles(hw, lowered[i].desc, maps[i]));
   }
   plan.work = assign_layers(plan.est_cycles, start, opt.jobs);
   return plan;

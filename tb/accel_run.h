@@ -117,7 +117,8 @@ struct NetworkReport {
   golden::WordTensor output;  // the last layer's output as the RTL wrote it to DRAM
 };
 // How run_network_rtl runs a network, decided before anything is simulated: the hardware
-// layers with their mappings, the first one simulated (RunOptions::first_layer), the mapper's
+// layers with their mappings (each fc lowered the way with fewer estimated cycles, FcLowering),
+// the first one simulated (RunOptions::first_layer), the mapper's
 // cycle estimate of each (estimated_cycles) and which simulation runs which layers
 // (RunOptions::jobs: longest estimated layer first, each to the least loaded simulation).
 // Throws MapError when a layer does not map or first_layer names no hardware layer.

@@ -44,7 +44,8 @@ golden::WordTensor golden_layer(const LayerDesc& d, const golden::WordTensor& x,
                                 const golden::WordTensor& res, int acc_bits);
 
 // How a fully connected layer on an input of C x H x W becomes a convolution. Both use the
-// input's DRAM image and the fc weights' memory order unchanged.
+// input's DRAM image and the fc weights' memory order unchanged, so each fc layer of a network
+// may take either (plan_network takes the one with fewer estimated cycles).
 enum class FcLowering {
   kWholeInput,      // Cg = C, H x W input, R = H, S = W (one filter covers the input)
   kRowsAsChannels,  // Cg = C*H, 1 x W input, R = 1, S = W: fits arrays with fewer PE rows

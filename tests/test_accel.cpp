@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "accel_run.h"
 #include "layer_map.h"
@@ -190,6 +193,55 @@ TEST(Accel, PlanSplitsEveryLayerOnce) {
       EXPECT_EQ(sum, total);
     }
   }
+}
+
+// Each fc over an input of more than one row takes, of its two lowerings (whole input; one
+// channel per input row), the one that maps with fewer estimated cycles, the whole input on a
+// tie; the reference here maps both lowerings of every layer independently of plan_network.
+TEST(Accel, PlanLowersEachFcTheCheaperWay) {
+  int took_rows = 0, took_whole = 0;
+  for (const auto& [file, config] : std::vector<std::pair<std::string, std::string>>{
+           {"vgg16", "eyeriss"}, {"alexnet", "eyeriss"}, {"tiny_cnn", "tiny"},
+           {"tiny_cnn", "eyeriss"}, {"fmnist_cnn", "tiny"}}) {
+    SCOPED_TRACE(file + " on " + config);
+    const net::Network n =
+        net::parse_network_file(std::string(RSNPU_SOURCE_DIR) + "/networks/" + file + ".json");
+    const cfg::HwConfig& hw = *cfg::find(config);
+    RunOptions ro;
+    ro.config = config;
+    const NetworkPlan plan = plan_network(n, 2, ro);
+    const std::vector<LoweredLayer> whole = lower_network(n, 2, FcLowering::kWholeInput);
+    const std::vector<LoweredLayer> rows = lower_network(n, 2, FcLowering::kRowsAsChannels);
+    ASSERT_EQ(plan.lowered.size(), whole.size());
+    ASSERT_EQ(rows.size(), whole.size());
+    auto estimate = [&hw](const LayerDesc& d) {
+      try {
+        return estimated_cycles(hw, d, map_layer(hw, d));
+      } catch (const MapError&) {
+        return std::numeric_limits<int64_t>::max();  // does not map
+      }
+    };
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+      const LayerDesc& got = plan.lowered[i].desc;
+      EXPECT_EQ(plan.est_cycles[i], estimated_cycles(hw, got, plan.maps[i]));
+      if (whole[i].desc.h == rows[i].desc.h) {  // not an fc over several rows: one lowering
+        EXPECT_EQ(got.cg, whole[i].desc.cg) << whole[i].name;
+        EXPECT_EQ(got.h, whole[i].desc.h) << whole[i].name;
+        continue;
+      }
+      const int64_t est_whole = estimate(whole[i].desc), est_rows = estimate(rows[i].desc);
+      const bool want_rows = est_rows < est_whole;
+      const LayerDesc& want = want_rows ? rows[i].desc : whole[i].desc;
+      EXPECT_EQ(got.cg, want.cg) << whole[i].name;
+      EXPECT_EQ(got.h, want.h) << whole[i].name;
+      EXPECT_EQ(got.r, want.r) << whole[i].name;
+      EXPECT_EQ(plan.est_cycles[i], std::min(est_whole, est_rows)) << whole[i].name;
+      ++(want_rows ? took_rows : took_whole);
+    }
+  }
+  // Both outcomes come up (VGG-16's fc6 on eyeriss takes rows, AlexNet's the whole input).
+  EXPECT_GT(took_rows, 0);
+  EXPECT_GT(took_whole, 0);
 }
 
 // The wall time left: each simulation's remaining estimated cycles at the pace of its
