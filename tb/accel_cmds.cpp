@@ -61,8 +61,8 @@ int print_plan(const RunCmdOptions& o, const cfg::HwConfig& hw, const net::Netwo
     const LayerMap& m = plan.maps[i];
     const int64_t c = plan.est_cycles[i];
     const double util = c > 0 ? double(d.macs()) / (double(c) * pes) : 0.0;
-    fmt::print(kPlanRow, plan.lowered[i].name, shape_str(d, m), m.p, m.q, m.sets, m.cols, m.strip_rows,
-               m.active_pes(d), m.passes(d), d.macs(), c, 100 * util, sim_of[i]);
+    fmt::print(kPlanRow, plan.lowered[i].name, shape_str(d, m), m.p, m.q, m.sets, m.cols,
+               m.strip_rows, m.active_pes(d), m.passes(d), d.macs(), c, 100 * util, sim_of[i]);
     macs += d.macs();
     est += c;
     layers.push_back({{"name", plan.lowered[i].name},
